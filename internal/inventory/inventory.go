@@ -1,0 +1,467 @@
+// Package inventory is posture's vocabulary: the normalized, cloud-neutral
+// model of what a scan saw. Every stage (collectors, store, features, model,
+// report, remediate) speaks these types. It imports no SDK, no storage engine
+// and no ML library, and it must stay that way.
+package inventory
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Cloud names a cloud provider.
+type Cloud string
+
+const (
+	AWS   Cloud = "aws"
+	GCP   Cloud = "gcp"
+	Azure Cloud = "azure"
+)
+
+// Kind is the cloud-neutral type of a resource.
+type Kind string
+
+const (
+	KindInstance       Kind = "compute.instance"
+	KindFirewall       Kind = "network.firewall" // security group, firewall rule, NSG
+	KindNetwork        Kind = "network.network"  // VPC, VNet
+	KindSubnet         Kind = "network.subnet"
+	KindRouteTable     Kind = "network.route_table"
+	KindGateway        Kind = "network.gateway" // internet gateway
+	KindInterface      Kind = "network.interface"
+	KindLoadBalancer   Kind = "network.loadbalancer"
+	KindBucket         Kind = "storage.bucket"
+	KindDatabase       Kind = "db.instance"
+	KindFunction       Kind = "serverless.function"
+	KindCluster        Kind = "k8s.cluster"
+	KindUser           Kind = "iam.user"
+	KindRole           Kind = "iam.role"
+	KindGroup          Kind = "iam.group"
+	KindServiceAccount Kind = "iam.service_account"
+	KindPolicy         Kind = "iam.policy"
+	KindAccessKey      Kind = "iam.access_key"
+	KindAccount        Kind = "iam.account"
+	KindSecret         Kind = "secret"
+)
+
+// Kinds lists every kind in a stable order.
+func Kinds() []Kind {
+	return []Kind{KindInstance, KindFirewall, KindNetwork, KindSubnet, KindRouteTable,
+		KindGateway, KindInterface, KindLoadBalancer, KindBucket, KindDatabase, KindFunction,
+		KindCluster, KindUser, KindRole, KindGroup, KindServiceAccount, KindPolicy,
+		KindAccessKey, KindAccount, KindSecret}
+}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	for _, x := range Kinds() {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Relation names the meaning of an edge.
+type Relation string
+
+const (
+	RelProtectedBy Relation = "protected_by" // instance/db/interface -> firewall
+	RelIn          Relation = "in"           // instance/subnet/interface -> subnet/network
+	RelAssumes     Relation = "assumes"      // instance -> role (through an instance profile)
+	RelHasPolicy   Relation = "has_policy"   // user/role/group -> policy
+	RelMemberOf    Relation = "member_of"    // user -> group
+	RelHasKey      Relation = "has_key"      // user -> access key
+	RelRoutes      Relation = "routes"       // route table -> subnet it is associated with
+	RelRoutesTo    Relation = "routes_to"    // route table -> gateway it sends 0.0.0.0/0 to
+	RelAttachedTo  Relation = "attached_to"  // gateway -> network, interface -> instance
+	RelTargets     Relation = "targets"      // load balancer -> instance
+	RelGrants      Relation = "grants"       // policy -> resource pattern
+)
+
+// Edge is a directed relation between two resources, by their IDs.
+type Edge struct {
+	From     string   `json:"from"`
+	Relation Relation `json:"relation"`
+	To       string   `json:"to"`
+}
+
+// Resource is one cloud resource as the scan saw it. Exactly one of the
+// typed attribute pointers is set, the one matching Kind.
+type Resource struct {
+	ID         string            `json:"id"` // the cloud's own global id (ARN, CAI name, ARM id)
+	Cloud      Cloud             `json:"cloud"`
+	Account    string            `json:"account"`
+	Region     string            `json:"region,omitempty"`
+	Kind       Kind              `json:"kind"`
+	NativeType string            `json:"native_type"` // CloudFormation type, CAI asset type, ARM type
+	Name       string            `json:"name,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	Edges      []Edge            `json:"edges,omitempty"`
+
+	Instance    *Instance    `json:"instance,omitempty"`
+	Firewall    *Firewall    `json:"firewall,omitempty"`
+	Network     *Network     `json:"network,omitempty"`
+	Subnet      *Subnet      `json:"subnet,omitempty"`
+	RouteTable  *RouteTable  `json:"route_table,omitempty"`
+	Gateway     *Gateway     `json:"gateway,omitempty"`
+	Interface   *Interface   `json:"interface,omitempty"`
+	Bucket      *Bucket      `json:"bucket,omitempty"`
+	Database    *Database    `json:"database,omitempty"`
+	User        *User        `json:"user,omitempty"`
+	Role        *Role        `json:"role,omitempty"`
+	Group       *Group       `json:"group,omitempty"`
+	Policy      *Policy      `json:"policy,omitempty"`
+	AccessKey   *AccessKey   `json:"access_key,omitempty"`
+	AccountInfo *AccountInfo `json:"account_info,omitempty"`
+}
+
+// AddEdge appends an edge from r.
+func (r *Resource) AddEdge(rel Relation, to string) {
+	r.Edges = append(r.Edges, Edge{From: r.ID, Relation: rel, To: to})
+}
+
+// Validate checks the invariants every stored resource must hold.
+func (r *Resource) Validate() error {
+	switch {
+	case r.ID == "":
+		return fmt.Errorf("resource of kind %q has no id", r.Kind)
+	case r.Cloud == "":
+		return fmt.Errorf("resource %s has no cloud", r.ID)
+	case !r.Kind.Valid():
+		return fmt.Errorf("resource %s has unknown kind %q", r.ID, r.Kind)
+	}
+	return nil
+}
+
+// Direction of a firewall rule.
+type Direction string
+
+const (
+	Ingress Direction = "ingress"
+	Egress  Direction = "egress"
+)
+
+// Action of a firewall rule.
+type Action string
+
+const (
+	Allow Action = "allow"
+	Deny  Action = "deny"
+)
+
+// PortRange is an inclusive range of ports; 0-65535 with Protocol "all"
+// means every port.
+type PortRange struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+}
+
+// Contains reports whether port is in the range.
+func (p PortRange) Contains(port int) bool { return port >= p.From && port <= p.To }
+
+// FirewallRule is one rule of a security group, firewall rule or NSG.
+// Sources hold CIDR prefixes ("0.0.0.0/0", "::/0"), service tags
+// ("Internet", "*") or references to other firewalls (by ID) in SourceGroups.
+type FirewallRule struct {
+	Direction    Direction `json:"direction"`
+	Action       Action    `json:"action"`
+	Priority     int       `json:"priority,omitempty"` // lower wins; 0 where the cloud has no order (AWS SGs are allow-only)
+	Protocol     string    `json:"protocol"`           // "tcp", "udp", "icmp", "all"
+	Ports        PortRange `json:"ports"`
+	Sources      []string  `json:"sources,omitempty"`
+	SourceGroups []string  `json:"source_groups,omitempty"`
+	Description  string    `json:"description,omitempty"`
+}
+
+// Firewall is a security group, a firewall rule set or an NSG.
+type Firewall struct {
+	NetworkID string         `json:"network_id,omitempty"`
+	Rules     []FirewallRule `json:"rules"`
+}
+
+// Network is a VPC or VNet.
+type Network struct {
+	CIDRs     []string `json:"cidrs,omitempty"`
+	IsDefault bool     `json:"is_default,omitempty"`
+}
+
+// Subnet is a subnet of a network.
+type Subnet struct {
+	NetworkID           string `json:"network_id"`
+	CIDR                string `json:"cidr,omitempty"`
+	Zone                string `json:"zone,omitempty"`
+	MapPublicIPOnLaunch bool   `json:"map_public_ip_on_launch,omitempty"`
+}
+
+// Route is one route of a route table.
+type Route struct {
+	Destination string `json:"destination"` // CIDR
+	Target      string `json:"target"`      // gateway / NAT / interface id, "local"
+	TargetKind  string `json:"target_kind"` // "internet_gateway", "nat_gateway", "local", "other"
+}
+
+// RouteTable is a route table with its subnet associations.
+type RouteTable struct {
+	NetworkID string   `json:"network_id"`
+	Main      bool     `json:"main,omitempty"` // applies to subnets with no explicit association
+	Subnets   []string `json:"subnets,omitempty"`
+	Routes    []Route  `json:"routes,omitempty"`
+}
+
+// Gateway is an internet gateway (or the cloud's equivalent).
+type Gateway struct {
+	Type     string   `json:"type"` // "internet"
+	Networks []string `json:"networks,omitempty"`
+}
+
+// Interface is a network interface.
+type Interface struct {
+	SubnetID   string   `json:"subnet_id,omitempty"`
+	InstanceID string   `json:"instance_id,omitempty"`
+	PrivateIPs []string `json:"private_ips,omitempty"`
+	PublicIPs  []string `json:"public_ips,omitempty"`
+	Firewalls  []string `json:"firewalls,omitempty"`
+}
+
+// Metadata service settings of an instance.
+type Metadata struct {
+	Enabled        bool `json:"enabled"`
+	TokensRequired bool `json:"tokens_required"` // IMDSv2 only
+	HopLimit       int  `json:"hop_limit,omitempty"`
+}
+
+// Instance is a virtual machine.
+type Instance struct {
+	State        string    `json:"state,omitempty"`
+	NetworkID    string    `json:"network_id,omitempty"`
+	SubnetID     string    `json:"subnet_id,omitempty"`
+	PublicIPs    []string  `json:"public_ips,omitempty"`
+	PrivateIPs   []string  `json:"private_ips,omitempty"`
+	Firewalls    []string  `json:"firewalls,omitempty"`
+	Interfaces   []string  `json:"interfaces,omitempty"`
+	ImageID      string    `json:"image_id,omitempty"`
+	ImageName    string    `json:"image_name,omitempty"`
+	ImageCreated time.Time `json:"image_created,omitzero"` // zero when unknown
+	LaunchTime   time.Time `json:"launch_time,omitzero"`
+	Platform     string    `json:"platform,omitempty"`
+	Metadata     *Metadata `json:"metadata,omitempty"` // nil when unknown
+	// InstanceProfile is the ARN of the instance profile; collectors resolve
+	// it to assumes edges towards roles.
+	InstanceProfile string `json:"instance_profile,omitempty"`
+}
+
+// Bucket is an object storage bucket.
+type Bucket struct {
+	// Policy is the bucket's resource policy, nil when it has none.
+	Policy *PolicyDocument `json:"policy,omitempty"`
+	// ACLGrants lists grantees of the ACL that are groups of everyone
+	// ("AllUsers", "AuthenticatedUsers") with the permission granted.
+	PublicACLGrants []ACLGrant `json:"public_acl_grants,omitempty"`
+	// Block public access settings: the bucket's own and the account's.
+	BlockPublicAccess        *BlockPublicAccess `json:"block_public_access,omitempty"`
+	AccountBlockPublicAccess *BlockPublicAccess `json:"account_block_public_access,omitempty"`
+	Encryption               string             `json:"encryption,omitempty"` // "AES256", "aws:kms", "" when none
+	Versioning               string             `json:"versioning,omitempty"` // "Enabled", "Suspended", ""
+	Website                  bool               `json:"website,omitempty"`
+}
+
+// ACLGrant is one ACL grant to a public grantee.
+type ACLGrant struct {
+	Grantee    string `json:"grantee"` // "AllUsers", "AuthenticatedUsers"
+	Permission string `json:"permission"`
+}
+
+// BlockPublicAccess mirrors S3's four switches.
+type BlockPublicAccess struct {
+	BlockPublicACLs       bool `json:"block_public_acls"`
+	IgnorePublicACLs      bool `json:"ignore_public_acls"`
+	BlockPublicPolicy     bool `json:"block_public_policy"`
+	RestrictPublicBuckets bool `json:"restrict_public_buckets"`
+}
+
+// Database is a managed database instance.
+type Database struct {
+	Engine             string   `json:"engine"`
+	EngineVersion      string   `json:"engine_version"`
+	PubliclyAccessible bool     `json:"publicly_accessible"`
+	Endpoint           string   `json:"endpoint,omitempty"`
+	Port               int      `json:"port,omitempty"`
+	AutoMinorUpgrade   bool     `json:"auto_minor_upgrade"`
+	Encrypted          bool     `json:"encrypted"`
+	Firewalls          []string `json:"firewalls,omitempty"`
+	SubnetIDs          []string `json:"subnet_ids,omitempty"`
+	NetworkID          string   `json:"network_id,omitempty"`
+}
+
+// MFADevice is one MFA device of a user.
+type MFADevice struct {
+	Serial string    `json:"serial"`
+	Since  time.Time `json:"since,omitzero"`
+}
+
+// User is a human or machine identity with long-lived credentials.
+type User struct {
+	Created          time.Time   `json:"created,omitzero"`
+	ConsolePassword  bool        `json:"console_password"`
+	PasswordLastUsed time.Time   `json:"password_last_used,omitzero"`
+	MFADevices       []MFADevice `json:"mfa_devices,omitempty"`
+	Groups           []string    `json:"groups,omitempty"`
+	AttachedPolicies []string    `json:"attached_policies,omitempty"`
+	InlinePolicies   []string    `json:"inline_policies,omitempty"` // policy resource ids
+}
+
+// Role is an assumable identity.
+type Role struct {
+	Created          time.Time       `json:"created,omitzero"`
+	Trust            *PolicyDocument `json:"trust,omitempty"`
+	AttachedPolicies []string        `json:"attached_policies,omitempty"`
+	InlinePolicies   []string        `json:"inline_policies,omitempty"`
+	InstanceProfiles []string        `json:"instance_profiles,omitempty"`
+}
+
+// Group is a group of users.
+type Group struct {
+	AttachedPolicies []string `json:"attached_policies,omitempty"`
+	InlinePolicies   []string `json:"inline_policies,omitempty"`
+}
+
+// Policy is a managed or inline permissions policy.
+type Policy struct {
+	Managed     bool            `json:"managed"`
+	AWSManaged  bool            `json:"aws_managed,omitempty"`
+	Attachments int             `json:"attachments,omitempty"`
+	Document    *PolicyDocument `json:"document,omitempty"` // nil when it could not be read or parsed (a Gap says why)
+}
+
+// AccessKey is a long-lived API key of a user.
+type AccessKey struct {
+	User          string    `json:"user"` // the owner's resource id
+	Active        bool      `json:"active"`
+	Created       time.Time `json:"created,omitzero"`
+	LastUsed      time.Time `json:"last_used,omitzero"` // zero: never used (or unknown when LastUsedKnown is false)
+	LastUsedKnown bool      `json:"last_used_known"`
+	// Root marks the account root user's keys.
+	Root bool `json:"root,omitempty"`
+}
+
+// PasswordPolicy is an account's password policy. Present=false means the
+// account has none (the cloud default applies).
+type PasswordPolicy struct {
+	Present          bool `json:"present"`
+	MinLength        int  `json:"min_length,omitempty"`
+	RequireSymbols   bool `json:"require_symbols,omitempty"`
+	RequireNumbers   bool `json:"require_numbers,omitempty"`
+	RequireUppercase bool `json:"require_uppercase,omitempty"`
+	RequireLowercase bool `json:"require_lowercase,omitempty"`
+	MaxAgeDays       int  `json:"max_age_days,omitempty"`
+	ReusePrevention  int  `json:"reuse_prevention,omitempty"`
+}
+
+// AccountInfo holds account-wide identity settings.
+type AccountInfo struct {
+	RootMFA        *bool           `json:"root_mfa,omitempty"`         // nil when unknown
+	RootAccessKeys *int            `json:"root_access_keys,omitempty"` // nil when unknown
+	PasswordPolicy *PasswordPolicy `json:"password_policy,omitempty"`  // nil when unknown
+	Users          int             `json:"users,omitempty"`
+	Roles          int             `json:"roles,omitempty"`
+}
+
+// PolicyDocument is a parsed permissions, trust or resource policy.
+type PolicyDocument struct {
+	Version    string      `json:"version,omitempty"`
+	Statements []Statement `json:"statements"`
+}
+
+// Statement is one statement of a policy document. Exactly one of Actions
+// and NotActions is set, likewise Resources and NotResources.
+type Statement struct {
+	Sid           string   `json:"sid,omitempty"`
+	Effect        Action   `json:"effect"`
+	Principals    []string `json:"principals,omitempty"` // "*", "AWS:arn:…", "Service:ec2.amazonaws.com", "Federated:…"
+	NotPrincipals []string `json:"not_principals,omitempty"`
+	Actions       []string `json:"actions,omitempty"`
+	NotActions    []string `json:"not_actions,omitempty"`
+	Resources     []string `json:"resources,omitempty"`
+	NotResources  []string `json:"not_resources,omitempty"`
+	// Conditions keeps the condition operators and keys in a flat, sorted
+	// form ("StringEquals aws:SourceVpc"); nil when unconditional.
+	Conditions []string `json:"conditions,omitempty"`
+}
+
+// GapReason classifies why something could not be read.
+type GapReason string
+
+const (
+	GapAccessDenied   GapReason = "access_denied"
+	GapRegionDisabled GapReason = "region_disabled" // opt-in region not enabled, or service not available there
+	GapThrottled      GapReason = "throttled"       // gave up after retries
+	GapUnreachable    GapReason = "unreachable"     // network error, endpoint down
+	GapMalformed      GapReason = "malformed"       // a document the cloud returned could not be parsed
+	GapCancelled      GapReason = "cancelled"
+	GapError          GapReason = "error"
+)
+
+// Gap records something the scan could not see. A gap is unknown, never safe.
+type Gap struct {
+	Cloud     Cloud     `json:"cloud"`
+	Account   string    `json:"account,omitempty"`
+	Region    string    `json:"region,omitempty"`
+	Service   string    `json:"service"`
+	Operation string    `json:"operation,omitempty"`
+	Resource  string    `json:"resource,omitempty"` // when the gap is one resource's detail
+	Reason    GapReason `json:"reason"`
+	Message   string    `json:"message"`
+}
+
+func (g Gap) String() string {
+	where := string(g.Cloud)
+	for _, p := range []string{g.Account, g.Region, g.Service, g.Operation, g.Resource} {
+		if p != "" {
+			where += "/" + p
+		}
+	}
+	return fmt.Sprintf("%s: %s: %s", where, g.Reason, g.Message)
+}
+
+// Status of a snapshot.
+type Status string
+
+const (
+	StatusComplete Status = "complete"
+	StatusPartial  Status = "partial" // committed, but with gaps
+)
+
+// Scope is one unit a collector scans: an account × region, a project, a
+// subscription.
+type Scope struct {
+	Cloud   Cloud  `json:"cloud"`
+	Account string `json:"account"`
+	Region  string `json:"region,omitempty"` // "" for global services
+}
+
+func (s Scope) String() string {
+	if s.Region == "" {
+		return fmt.Sprintf("%s/%s", s.Cloud, s.Account)
+	}
+	return fmt.Sprintf("%s/%s/%s", s.Cloud, s.Account, s.Region)
+}
+
+// Snapshot describes one committed scan.
+type Snapshot struct {
+	ID        string       `json:"id"` // time-sortable
+	Started   time.Time    `json:"started"`
+	Finished  time.Time    `json:"finished"`
+	Status    Status       `json:"status"`
+	Clouds    []Cloud      `json:"clouds"`
+	Scopes    []Scope      `json:"scopes,omitempty"`
+	Resources int          `json:"resources"`
+	Kinds     map[Kind]int `json:"kinds,omitempty"`
+	Gaps      []Gap        `json:"gaps,omitempty"`
+}
+
+// SortResources orders resources by ID, for stable output.
+func SortResources(rs []Resource) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+}
