@@ -1,0 +1,110 @@
+package features
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// Feature is one column of the feature vector.
+type Feature struct {
+	Name    string             `json:"name"`
+	Pillar  inventory.Pillar   `json:"pillar"`
+	Signal  inventory.SignalID `json:"signal,omitempty"` // the signal that sets it, when one does
+	Meaning string             `json:"meaning"`
+	Unit    string             `json:"unit"` // "0/1", "log1p(days)/log1p(3650)", …
+}
+
+// Schema is the declared, ordered feature table. The model file records
+// Version and Hash; scoring with a model trained on another schema fails.
+type Schema struct {
+	Version  string    `json:"version"`
+	Features []Feature `json:"features"`
+}
+
+// Names returns the feature names in order.
+func (s Schema) Names() []string {
+	out := make([]string, len(s.Features))
+	for i, f := range s.Features {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Index returns the position of the named feature, or -1.
+func (s Schema) Index(name string) int {
+	for i, f := range s.Features {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Hash identifies the schema's version, names and order.
+func (s Schema) Hash() string {
+	h := sha256.Sum256([]byte(s.Version + "\n" + strings.Join(s.Names(), "\n")))
+	return hex.EncodeToString(h[:8])
+}
+
+// Feature names, shared by the extractor, the model's bootstrap generator
+// and tests.
+const (
+	FInternetExposed   = "internet_exposed"
+	FAdminPortInternet = "admin_port_internet"
+	FDBPortInternet    = "db_port_internet"
+	FPublicDatabase    = "public_database"
+	FPublicBucket      = "public_bucket"
+	FAdminEquivalent   = "admin_equivalent"
+	FExposedAdminRole  = "exposed_with_admin_role"
+	FHoldsAdminRole    = "holds_admin_role"
+	FConsoleNoMFA      = "console_without_mfa"
+	FKeyOld            = "access_key_over_90d"
+	FKeyUnused         = "access_key_unused_90d"
+	FRootKeys          = "root_access_keys"
+	FRootNoMFA         = "root_without_mfa"
+	FWeakPasswordPol   = "weak_password_policy"
+	FIMDSv1            = "imdsv1"
+	FIMDSv1Exposed     = "imdsv1_exposed"
+	FImageAge          = "image_age"
+	FImageOld          = "image_over_180d"
+	FEOLEngine         = "eol_engine"
+	FUnknownData       = "unknown_data"
+	FScopeGap          = "scope_gap"
+)
+
+// Current is the schema the extractor writes.
+var Current = Schema{
+	Version: "1",
+	Features: []Feature{
+		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path", "0/1"},
+		{FAdminPortInternet, inventory.Ports, "ports.admin_port_internet", "an admin port (SSH, RDP, WinRM, VNC) is reachable from the internet", "0/1"},
+		{FDBPortInternet, inventory.Ports, "ports.db_port_internet", "a database or cache port is reachable from the internet", "0/1"},
+		{FPublicDatabase, inventory.Ports, "ports.public_database", "a managed database is publicly accessible", "0/1"},
+		{FPublicBucket, inventory.Privileges, "privileges.public_bucket", "a bucket is readable or writable by anyone (policy or ACL, after block public access)", "0/1"},
+		{FAdminEquivalent, inventory.Privileges, "privileges.admin_equivalent", "the identity's policies grant admin-equivalent permissions", "0/1"},
+		{FExposedAdminRole, inventory.Privileges, "privileges.exposed_admin_role", "an internet-exposed instance holds an admin-equivalent role", "0/1"},
+		{FHoldsAdminRole, inventory.Privileges, "", "the instance holds an admin-equivalent role (exposed or not)", "0/1"},
+		{FConsoleNoMFA, inventory.Passwords, "passwords.console_without_mfa", "a console user has no MFA device", "0/1"},
+		{FKeyOld, inventory.Passwords, "passwords.access_key_old", "an active access key is older than 90 days", "0/1"},
+		{FKeyUnused, inventory.Passwords, "passwords.access_key_unused", "an active access key has not been used for 90 days", "0/1"},
+		{FRootKeys, inventory.Passwords, "passwords.root_access_keys", "the account root user has access keys", "0/1"},
+		{FRootNoMFA, inventory.Passwords, "passwords.root_without_mfa", "the account root user has no MFA", "0/1"},
+		{FWeakPasswordPol, inventory.Passwords, "passwords.weak_password_policy", "the account password policy is missing or weak", "0/1"},
+		{FIMDSv1, inventory.Passwords, "", "the instance metadata service accepts IMDSv1 (no session token)", "0/1"},
+		{FIMDSv1Exposed, inventory.Passwords, "passwords.imdsv1_exposed", "an internet-exposed instance accepts IMDSv1", "0/1"},
+		{FImageAge, inventory.Patches, "", "age of the instance's image", "min(days,3650)/365 (years)"},
+		{FImageOld, inventory.Patches, "patches.image_age", "the instance's image is older than 180 days", "0/1"},
+		{FEOLEngine, inventory.Patches, "patches.eol_engine", "the database engine version is past its end of life", "0/1"},
+		{FUnknownData, "", "", "a fact about this resource could not be read (a Gap): unknown, not safe", "0/1"},
+		{FScopeGap, "", "", "the resource's account or region has gaps in this snapshot", "0/1"},
+	},
+}
+
+// Vector is one resource's feature values in Schema order.
+type Vector struct {
+	Resource string    `json:"resource"`
+	Values   []float64 `json:"values"`
+}
