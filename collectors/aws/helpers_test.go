@@ -1,0 +1,112 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// testNow is the fixed scan time of the tests.
+var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// scanEstate serves the estate (an embedded name or a directory) on
+// loopback and scans it through the real SDK, pointed at the emulator the
+// way users point it: the standard endpoint override.
+func scanEstate(t *testing.T, estate string, eopts emulator.Options, opts Options) (*collectors.Result, *emulator.Server) {
+	t.Helper()
+	e, err := emulator.Load(estate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.Start(e, "127.0.0.1:0", eopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow }
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 10 * time.Millisecond
+	}
+	c, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, srv
+}
+
+// byNativeType keeps the resources whose NativeType starts with prefix
+// ("AWS::EC2::", "AWS::IAM::" …).
+func byNativeType(rs []inventory.Resource, prefix string) []inventory.Resource {
+	var out []inventory.Resource
+	for _, r := range rs {
+		if strings.HasPrefix(r.NativeType, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// golden compares v, as indented JSON, with testdata/golden/name; with
+// -update it rewrites the file.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./collectors/aws -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+// gapsOf keeps the gaps of one service.
+func gapsOf(gaps []inventory.Gap, service string) []inventory.Gap {
+	var out []inventory.Gap
+	for _, g := range gaps {
+		if g.Service == service {
+			out = append(out, g)
+		}
+	}
+	return out
+}

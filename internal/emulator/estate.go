@@ -1,0 +1,112 @@
+package emulator
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Estate is what the emulator serves: one AWS account for now, described
+// in the services' own terms. An estate is a directory holding
+// account.json and one file per service (ec2.json, iam.json, s3.json,
+// rds.json); a missing service file means an empty service.
+type Estate struct {
+	AWS AWSEstate
+}
+
+// AWSEstate is one AWS account.
+type AWSEstate struct {
+	Account AWSAccount
+	EC2     EC2Estate
+	IAM     IAMEstate
+	S3      S3Estate
+	RDS     RDSEstate
+}
+
+// AWSAccount is account.json.
+type AWSAccount struct {
+	ID     string `json:"id"`
+	Caller string `json:"caller"` // ARN returned by GetCallerIdentity
+	// Regions are the regions the account has; each with its opt-in status
+	// ("opt-in-not-required", "opted-in", "not-opted-in").
+	Regions []AWSRegion `json:"regions"`
+}
+
+// AWSRegion is one region of the account.
+type AWSRegion struct {
+	Name        string `json:"name"`
+	OptInStatus string `json:"opt_in_status"`
+}
+
+//go:embed estates
+var embedded embed.FS
+
+// Embedded lists the estates built into the binary.
+func Embedded() []string {
+	entries, _ := fs.ReadDir(embedded, "estates")
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// Load reads an estate: the name of an embedded one ("demo") or a directory.
+func Load(nameOrDir string) (*Estate, error) {
+	if st, err := os.Stat(nameOrDir); err == nil && st.IsDir() {
+		return load(os.DirFS(nameOrDir), ".", nameOrDir)
+	}
+	dir := filepath.ToSlash(filepath.Join("estates", nameOrDir))
+	if _, err := fs.Stat(embedded, dir); err != nil {
+		return nil, fmt.Errorf("load estate %q: neither a directory nor an embedded estate (embedded: %s)", nameOrDir, strings.Join(Embedded(), ", "))
+	}
+	return load(embedded, dir, "embedded:"+nameOrDir)
+}
+
+func load(fsys fs.FS, dir, label string) (*Estate, error) {
+	e := &Estate{}
+	files := []struct {
+		name     string
+		v        any
+		required bool
+	}{
+		{"account.json", &e.AWS.Account, true},
+		{"ec2.json", &e.AWS.EC2, false},
+		{"iam.json", &e.AWS.IAM, false},
+		{"s3.json", &e.AWS.S3, false},
+		{"rds.json", &e.AWS.RDS, false},
+	}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, dir+"/"+f.name)
+		if err != nil {
+			if !f.required && os.IsNotExist(err) || !f.required && strings.Contains(err.Error(), "not exist") {
+				continue
+			}
+			return nil, fmt.Errorf("load estate %s: %w", label, err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(f.v); err != nil {
+			return nil, fmt.Errorf("load estate %s: %s: %w", label, f.name, err)
+		}
+	}
+	if e.AWS.Account.ID == "" {
+		return nil, fmt.Errorf("load estate %s: account.json has no id", label)
+	}
+	return e, nil
+}
+
+// region returns the account's region by name, or nil.
+func (a *AWSAccount) region(name string) *AWSRegion {
+	for i := range a.Regions {
+		if a.Regions[i].Name == name {
+			return &a.Regions[i]
+		}
+	}
+	return nil
+}
