@@ -1,0 +1,207 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// JSONVersion is the version of the JSON document's shape. Adding a field
+// keeps it; renaming, removing or retyping one bumps it.
+const JSONVersion = 1
+
+// The JSON document. Its shape is documented field by field here and in
+// testdata/golden/report.json; every list is present (possibly empty, never
+// null), risks and contributions are rounded to 4 decimals, times are
+// RFC 3339 in UTC, and resources are ordered by risk, highest first, then id.
+type jsonDoc struct {
+	ReportVersion int          `json:"report_version"` // JSONVersion
+	Tool          jsonTool     `json:"tool"`
+	Generated     time.Time    `json:"generated"`
+	Snapshot      jsonSnapshot `json:"snapshot"`
+	Model         jsonModel    `json:"model"`
+	Summary       jsonSummary  `json:"summary"`
+	Resources     []jsonItem   `json:"resources"`
+}
+
+type jsonTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type jsonSnapshot struct {
+	ID       string            `json:"id"`
+	Status   inventory.Status  `json:"status"` // "complete" or "partial"
+	Started  time.Time         `json:"started"`
+	Finished time.Time         `json:"finished"`
+	Clouds   []inventory.Cloud `json:"clouds"`
+	Scopes   []inventory.Scope `json:"scopes"`
+	// Resources counts what the scan collected, scored or not.
+	Resources int `json:"resources"`
+	// Gaps list what the scan could not see; what they cover is unknown.
+	Gaps []inventory.Gap `json:"gaps"`
+}
+
+type jsonModel struct {
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"`
+	SchemaVersion string    `json:"schema_version"`
+	SchemaHash    string    `json:"schema_hash"`
+	TrainedOn     string    `json:"trained_on"`
+	Trained       time.Time `json:"trained,omitzero"`
+}
+
+type jsonSummary struct {
+	Scored int `json:"scored"` // resources with a risk
+	Listed int `json:"listed"` // resources in "resources" (Options.Top)
+	High   int `json:"high"`   // risk >= 0.7
+	Medium int `json:"medium"` // 0.3 <= risk < 0.7
+	Low    int `json:"low"`    // risk < 0.3
+	// Signals counts signals per pillar over every scored resource.
+	Signals map[inventory.Pillar]jsonPillar `json:"signals"`
+}
+
+type jsonPillar struct {
+	Found   int `json:"found"`
+	Unknown int `json:"unknown"` // could not be checked
+}
+
+type jsonItem struct {
+	ID         string          `json:"id"`
+	Kind       inventory.Kind  `json:"kind"`
+	Cloud      inventory.Cloud `json:"cloud"`
+	Account    string          `json:"account"`
+	Region     string          `json:"region"` // "" for global resources
+	Name       string          `json:"name"`
+	NativeType string          `json:"native_type"`
+	Risk       float64         `json:"risk"`
+	Signals    []jsonSignal    `json:"signals"`
+	Reasons    []jsonReason    `json:"reasons"`
+}
+
+type jsonSignal struct {
+	ID       inventory.SignalID `json:"id"`
+	Pillar   inventory.Pillar   `json:"pillar"`
+	Severity inventory.Severity `json:"severity"`
+	Title    string             `json:"title"`
+	Evidence map[string]string  `json:"evidence"`
+	Unknown  bool               `json:"unknown"` // the fact could not be checked
+}
+
+type jsonReason struct {
+	Feature      string             `json:"feature"`
+	Signal       inventory.SignalID `json:"signal"`
+	Text         string             `json:"text"`
+	Contribution float64            `json:"contribution"` // log-odds
+}
+
+type jsonWriter struct {
+	w   io.Writer
+	top int
+}
+
+func (jw *jsonWriter) Write(ctx context.Context, r Report) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := prepared(r)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(jw.w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(newJSONDoc(r, jw.top)); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	return nil
+}
+
+func newJSONDoc(r Report, top int) jsonDoc {
+	s := summarize(r.Items)
+	listed := limit(r.Items, top)
+	d := jsonDoc{
+		ReportVersion: JSONVersion,
+		Tool:          jsonTool{Name: r.Tool.Name, Version: r.Tool.Version},
+		Generated:     utc(r.Generated),
+		Snapshot: jsonSnapshot{
+			ID:        r.Snapshot.ID,
+			Status:    r.Snapshot.Status,
+			Started:   utc(r.Snapshot.Started),
+			Finished:  utc(r.Snapshot.Finished),
+			Clouds:    nonNil(r.Snapshot.Clouds),
+			Scopes:    nonNil(r.Snapshot.Scopes),
+			Resources: r.Snapshot.Resources,
+			Gaps:      nonNil(r.Snapshot.Gaps),
+		},
+		Model: jsonModel{
+			ID:            r.Model.ID,
+			Kind:          r.Model.Kind,
+			SchemaVersion: r.Model.SchemaVersion,
+			SchemaHash:    r.Model.SchemaHash,
+			TrainedOn:     r.Model.TrainedOn,
+			Trained:       utc(r.Model.Trained),
+		},
+		Summary: jsonSummary{
+			Scored:  s.Scored,
+			Listed:  len(listed),
+			High:    s.High,
+			Medium:  s.Medium,
+			Low:     s.Low,
+			Signals: map[inventory.Pillar]jsonPillar{},
+		},
+		Resources: make([]jsonItem, 0, len(listed)),
+	}
+	for _, p := range s.Pillars {
+		d.Summary.Signals[p.Pillar] = jsonPillar{Found: p.Found, Unknown: p.Unknown}
+	}
+	for _, it := range listed {
+		ji := jsonItem{
+			ID:         it.ID,
+			Kind:       it.Kind,
+			Cloud:      it.Cloud,
+			Account:    it.Account,
+			Region:     it.Region,
+			Name:       it.Name,
+			NativeType: it.NativeType,
+			Risk:       round4(it.Risk),
+			Signals:    make([]jsonSignal, 0, len(it.Signals)),
+			Reasons:    make([]jsonReason, 0, len(it.Reasons)),
+		}
+		for _, sig := range it.Signals {
+			ev := sig.Evidence
+			if ev == nil {
+				ev = map[string]string{}
+			}
+			ji.Signals = append(ji.Signals, jsonSignal{
+				ID: sig.ID, Pillar: sig.Pillar, Severity: sig.Severity,
+				Title: sig.Title, Evidence: ev, Unknown: sig.Unknown,
+			})
+		}
+		for _, rs := range it.Reasons {
+			ji.Reasons = append(ji.Reasons, jsonReason{
+				Feature: rs.Feature, Signal: rs.Signal, Text: rs.Text,
+				Contribution: round4(rs.Contribution),
+			})
+		}
+		d.Resources = append(d.Resources, ji)
+	}
+	return d
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,260 @@
+// Package report turns a scored snapshot into the documents people and tools
+// read: JSON for machines, a table for the terminal and a self-contained HTML
+// page for people. Every exporter is one type behind the Writer interface and
+// every one of them says plainly what the scan could not see: a partial
+// snapshot's gaps are unknown, never safe.
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// ToolName is the name exporters print when Report.Tool.Name is empty.
+const ToolName = "posture"
+
+// Risk bands shared by every format.
+const (
+	HighRisk   = 0.7 // risk >= HighRisk is high
+	MediumRisk = 0.3 // MediumRisk <= risk < HighRisk is medium
+)
+
+// Report is what every exporter writes: one snapshot scored by one model.
+type Report struct {
+	Tool      Tool
+	Generated time.Time
+	Snapshot  inventory.Snapshot
+	Model     ModelInfo
+	Items     []Item // Sort orders them by risk, highest first
+}
+
+// Tool names the program that made the report.
+type Tool struct {
+	Name    string
+	Version string
+}
+
+// ModelInfo says which model scored the snapshot and what it learned from.
+type ModelInfo struct {
+	ID            string // the model file's path or its id in the store
+	Kind          string // "logreg"
+	SchemaVersion string
+	SchemaHash    string
+	TrainedOn     string // one line: what data, "bootstrap-simulator v1, 20000 rows"
+	Trained       time.Time
+}
+
+// Item is one scored resource.
+type Item struct {
+	ID         string
+	Kind       inventory.Kind
+	Cloud      inventory.Cloud
+	Account    string
+	Region     string
+	Name       string // from the cloud: untrusted text
+	NativeType string
+	Risk       float64 // probability of attack, 0..1
+	Signals    []inventory.Signal
+	Reasons    []inventory.Reason // most contributing first
+}
+
+// NewItem builds an Item from a model assessment.
+func NewItem(a inventory.Assessment) Item {
+	r := a.Resource
+	return Item{
+		ID:         r.ID,
+		Kind:       r.Kind,
+		Cloud:      r.Cloud,
+		Account:    r.Account,
+		Region:     r.Region,
+		Name:       r.Name,
+		NativeType: r.NativeType,
+		Risk:       a.Risk,
+		Signals:    a.Signals,
+		Reasons:    a.Reasons,
+	}
+}
+
+// Sort orders items by risk, highest first, then by ID.
+func (r *Report) Sort() { sortItems(r.Items) }
+
+func sortItems(items []Item) {
+	slices.SortStableFunc(items, func(a, b Item) int {
+		if c := cmp.Compare(b.Risk, a.Risk); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+// prepared returns a copy of r with its items validated and sorted, leaving
+// the caller's slice alone.
+func prepared(r Report) (Report, error) {
+	items := slices.Clone(r.Items)
+	for _, it := range items {
+		if math.IsNaN(it.Risk) || it.Risk < 0 || it.Risk > 1 {
+			return Report{}, fmt.Errorf("resource %s: risk %v is not a probability", it.ID, it.Risk)
+		}
+	}
+	sortItems(items)
+	r.Items = items
+	if r.Tool.Name == "" {
+		r.Tool.Name = ToolName
+	}
+	return r, nil
+}
+
+// round4 rounds to 4 decimals, the precision every format shows at most.
+func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
+
+// band names the risk band of a probability.
+func band(risk float64) string {
+	switch {
+	case risk >= HighRisk:
+		return "high"
+	case risk >= MediumRisk:
+		return "medium"
+	default:
+		return "low"
+	}
+}
+
+// pillars lists the 4 P's in the order reports show them.
+var pillars = []inventory.Pillar{inventory.Ports, inventory.Privileges, inventory.Passwords, inventory.Patches}
+
+// pillarTitle is a pillar's display name.
+func pillarTitle(p inventory.Pillar) string {
+	switch p {
+	case inventory.Ports:
+		return "Ports"
+	case inventory.Privileges:
+		return "Privileges"
+	case inventory.Passwords:
+		return "Passwords"
+	case inventory.Patches:
+		return "Patches"
+	}
+	return string(p)
+}
+
+// summary is what the header of every human format counts.
+type summary struct {
+	Scored, High, Medium, Low int
+	Pillars                   []pillarCount
+	Unknown                   int // signals that could not be checked
+}
+
+type pillarCount struct {
+	Pillar  inventory.Pillar
+	Title   string
+	Found   int // signals detected
+	Unknown int // signals that could not be checked
+}
+
+func summarize(items []Item) summary {
+	s := summary{Scored: len(items)}
+	counts := map[inventory.Pillar]*pillarCount{}
+	for _, p := range pillars {
+		s.Pillars = append(s.Pillars, pillarCount{Pillar: p, Title: pillarTitle(p)})
+	}
+	for i := range s.Pillars {
+		counts[s.Pillars[i].Pillar] = &s.Pillars[i]
+	}
+	for _, it := range items {
+		switch band(it.Risk) {
+		case "high":
+			s.High++
+		case "medium":
+			s.Medium++
+		default:
+			s.Low++
+		}
+		for _, sig := range it.Signals {
+			c, ok := counts[sig.Pillar]
+			if !ok {
+				continue // not one of the 4 P's; still listed per resource
+			}
+			if sig.Unknown {
+				c.Unknown++
+				s.Unknown++
+			} else {
+				c.Found++
+			}
+		}
+	}
+	return s
+}
+
+// displayName is the resource's name, or a short form of its id.
+func displayName(it Item) string {
+	if it.Name != "" {
+		return it.Name
+	}
+	return shortID(it.ID)
+}
+
+// shortID keeps the last segment of an ARN, CAI name or ARM id.
+func shortID(id string) string {
+	for i := len(id) - 1; i >= 0; i-- {
+		if id[i] == '/' || id[i] == ':' {
+			if i < len(id)-1 {
+				return id[i+1:]
+			}
+			return id
+		}
+	}
+	return id
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// modelLine describes the model in one line.
+func modelLine(m ModelInfo) string {
+	if m == (ModelInfo{}) {
+		return "no model recorded"
+	}
+	s := m.Kind
+	if s == "" {
+		s = "model"
+	}
+	if m.ID != "" {
+		s += " " + m.ID
+	}
+	if m.SchemaVersion != "" {
+		s += " · schema " + m.SchemaVersion
+		if m.SchemaHash != "" {
+			s += " (" + shortHash(m.SchemaHash) + ")"
+		}
+	}
+	if !m.Trained.IsZero() {
+		s += " · trained " + m.Trained.UTC().Format("2006-01-02")
+	}
+	if m.TrainedOn != "" {
+		s += " on " + m.TrainedOn
+	}
+	return s
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}

@@ -1,0 +1,128 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// Column widths of the table, in runes.
+const (
+	tableNameWidth    = 40
+	tableReasonsWidth = 80
+	tableMaxGaps      = 5 // gaps listed under the header; the rest are counted
+)
+
+type tableWriter struct {
+	w   io.Writer
+	top int
+}
+
+func (tw *tableWriter) Write(ctx context.Context, r Report) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := prepared(r)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(tw.w)
+	writeTableHeader(bw, r)
+
+	rows := limit(r.Items, tw.top)
+	if len(rows) == 0 {
+		fmt.Fprintln(bw, "\nno resources scored")
+		return flush(bw)
+	}
+	fmt.Fprintln(bw)
+	t := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(t, "RANK\tRISK\tKIND\tNAME\tREGION\tTOP REASONS")
+	for i, it := range rows {
+		region := it.Region
+		if region == "" {
+			region = "-"
+		}
+		fmt.Fprintf(t, "%d\t%.2f\t%s\t%s\t%s\t%s\n",
+			i+1, it.Risk, clean(string(it.Kind)),
+			truncate(clean(displayName(it)), tableNameWidth),
+			clean(region), topReasons(it, tableReasonsWidth))
+	}
+	if err := t.Flush(); err != nil {
+		return fmt.Errorf("write table report: %w", err)
+	}
+	if len(rows) < len(r.Items) {
+		fmt.Fprintf(bw, "\nshowing the top %d of %d scored resources\n", len(rows), len(r.Items))
+	}
+	return flush(bw)
+}
+
+func writeTableHeader(w io.Writer, r Report) {
+	s := r.Snapshot
+	fmt.Fprintf(w, "%s %s · snapshot %s · %s · %s · %s · %s scored\n",
+		clean(r.Tool.Name), clean(r.Tool.Version), clean(s.ID), clean(string(s.Status)),
+		plural(s.Resources, "resource", "resources"), plural(len(s.Gaps), "gap", "gaps"),
+		plural(len(r.Items), "resource", "resources"))
+	fmt.Fprintf(w, "scanned %s · model: %s\n", timeText(s.Finished), clean(modelLine(r.Model)))
+	if len(s.Gaps) == 0 && s.Status != inventory.StatusPartial {
+		return
+	}
+	fmt.Fprintf(w, "PARTIAL: %s — some resources could not be checked\n", plural(len(s.Gaps), "gap", "gaps"))
+	for i, g := range s.Gaps {
+		if i == tableMaxGaps {
+			fmt.Fprintf(w, "  … and %d more (see the json or html report)\n", len(s.Gaps)-tableMaxGaps)
+			break
+		}
+		fmt.Fprintf(w, "  - %s\n", truncate(clean(g.String()), 120))
+	}
+}
+
+// topReasons joins the first two reasons' text within width runes.
+func topReasons(it Item, width int) string {
+	var texts []string
+	for _, rs := range it.Reasons {
+		if len(texts) == 2 {
+			break
+		}
+		if t := clean(rs.Text); t != "" {
+			texts = append(texts, t)
+		}
+	}
+	if len(texts) == 0 {
+		return "-"
+	}
+	return truncate(strings.Join(texts, "; "), width)
+}
+
+// clean makes text from the cloud safe for a terminal and a tabwriter:
+// control characters (escape sequences, tabs, newlines) become spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// truncate shortens s to at most n runes, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	return strings.TrimRight(string(rs[:n-1]), " ;,") + "…"
+}
+
+func flush(bw *bufio.Writer) error {
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write table report: %w", err)
+	}
+	return nil
+}
