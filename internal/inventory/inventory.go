@@ -265,6 +265,34 @@ type Bucket struct {
 	Encryption               string             `json:"encryption,omitempty"` // "AES256", "aws:kms", "" when none
 	Versioning               string             `json:"versioning,omitempty"` // "Enabled", "Suspended", ""
 	Website                  bool               `json:"website,omitempty"`
+	// Unknown lists the settings that could not be read (a Gap says why).
+	// The field of an unknown setting holds its zero value, which must not
+	// be read as "none": a nil Policy means "no policy" only when
+	// BucketPolicy is not listed here.
+	Unknown []BucketSetting `json:"unknown,omitempty"`
+}
+
+// BucketSetting names a setting of a bucket that is read on its own.
+type BucketSetting string
+
+const (
+	BucketPolicy                   BucketSetting = "policy"
+	BucketACL                      BucketSetting = "acl"
+	BucketBlockPublicAccess        BucketSetting = "block_public_access"
+	BucketAccountBlockPublicAccess BucketSetting = "account_block_public_access"
+	BucketEncryption               BucketSetting = "encryption"
+	BucketVersioning               BucketSetting = "versioning"
+	BucketWebsite                  BucketSetting = "website"
+)
+
+// Known reports whether setting s of the bucket was read.
+func (b *Bucket) Known(s BucketSetting) bool {
+	for _, u := range b.Unknown {
+		if u == s {
+			return false
+		}
+	}
+	return true
 }
 
 // ACLGrant is one ACL grant to a public grantee.

@@ -1,0 +1,165 @@
+package features
+
+import (
+	"math"
+	"time"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// Scorable reports whether the model scores resources of kind k: the things
+// an attacker targets or uses (instances, databases, buckets, users, roles,
+// access keys, the account). Network plumbing (firewalls, networks, subnets,
+// route tables, gateways, interfaces) and policies are context: their risk
+// shows on the resources they expose or grant. Groups are context too, since
+// their members carry the group's permissions as their own.
+func Scorable(k inventory.Kind) bool {
+	switch k {
+	case inventory.KindInstance, inventory.KindDatabase, inventory.KindBucket, inventory.KindUser,
+		inventory.KindRole, inventory.KindAccessKey, inventory.KindAccount:
+		return true
+	}
+	return false
+}
+
+// Extract writes one Vector per scorable resource of g, ordered by resource
+// id, with values in Current's order and units. sigs is what Detect
+// returned. A feature backed by a signal is 1 only for a signal that is not
+// Unknown; an Unknown signal, or a missing fact the vector needs, sets
+// unknown_data instead, so a 0 next to unknown_data=1 means "not known",
+// not "safe".
+func Extract(g *Graph, sigs map[string][]inventory.Signal, now time.Time) []Vector {
+	var out []Vector
+	for _, r := range g.Resources() {
+		if !Scorable(r.Kind) {
+			continue
+		}
+		out = append(out, extractOne(g, r, sigs, now))
+	}
+	return out
+}
+
+type vectorBuilder struct {
+	values  []float64
+	unknown bool
+}
+
+func (b *vectorBuilder) set(name string, v float64) {
+	if i := Current.Index(name); i >= 0 {
+		b.values[i] = v
+	}
+}
+
+func (b *vectorBuilder) flag(name string, on bool) {
+	if on {
+		b.set(name, 1)
+	}
+}
+
+// fromSignals sets the feature of signal id from sigs: 1 for a real
+// signal, unknown for an Unknown one.
+func (b *vectorBuilder) fromSignals(name string, id inventory.SignalID, sigs []inventory.Signal) {
+	for _, s := range sigs {
+		if s.ID != id {
+			continue
+		}
+		if s.Unknown {
+			b.unknown = true
+		} else {
+			b.set(name, 1)
+		}
+	}
+}
+
+func (b *vectorBuilder) reach(state Reach, name string) {
+	switch state {
+	case Reachable:
+		b.set(name, 1)
+	case ReachUnknown:
+		b.unknown = true
+	}
+}
+
+func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Signal, now time.Time) Vector {
+	b := &vectorBuilder{values: make([]float64, len(Current.Features))}
+	own := all[r.ID]
+	for _, s := range own {
+		if s.Unknown {
+			b.unknown = true
+		}
+	}
+	if len(g.ResourceGaps(r.ID)) > 0 {
+		b.unknown = true
+	}
+
+	switch r.Kind {
+	case inventory.KindInstance:
+		if r.Instance == nil {
+			b.unknown = true
+		}
+		state, _ := g.Reachability(r.ID).Any()
+		b.reach(state, FInternetExposed)
+		b.fromSignals(FAdminPortInternet, "ports.admin_port_internet", own)
+		b.fromSignals(FDBPortInternet, "ports.db_port_internet", own)
+		b.fromSignals(FExposedAdminRole, "privileges.exposed_admin_role", own)
+		admin, _, _, _, missing := g.adminRoleOf(r)
+		b.flag(FHoldsAdminRole, admin)
+		if !admin && len(missing) > 0 {
+			b.unknown = true
+		}
+		v1, known := imdsv1(r.Instance)
+		b.flag(FIMDSv1, v1)
+		if !known {
+			b.unknown = true
+		}
+		b.fromSignals(FIMDSv1Exposed, "passwords.imdsv1_exposed", own)
+		if r.Instance != nil && !r.Instance.ImageCreated.IsZero() {
+			d := math.Max(0, math.Min(float64(days(now, r.Instance.ImageCreated)), 3650))
+			b.set(FImageAge, d/365)
+		} else {
+			b.unknown = true
+		}
+		b.fromSignals(FImageOld, "patches.image_age", own)
+
+	case inventory.KindDatabase:
+		state, _ := g.Reachability(r.ID).Any()
+		b.reach(state, FInternetExposed)
+		b.fromSignals(FDBPortInternet, "ports.db_port_internet", own)
+		b.fromSignals(FPublicDatabase, "ports.public_database", own)
+		b.fromSignals(FEOLEngine, "patches.eol_engine", own)
+
+	case inventory.KindBucket:
+		b.fromSignals(FPublicBucket, "privileges.public_bucket", own)
+
+	case inventory.KindUser:
+		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
+		b.fromSignals(FConsoleNoMFA, "passwords.console_without_mfa", own)
+		// A user carries its keys' age and idleness: the key is the signal's
+		// home, the user is who holds it.
+		keySigs := append([]inventory.Signal(nil), own...)
+		for _, k := range g.KeysOf(r.ID) {
+			keySigs = append(keySigs, all[k]...)
+			if g.Resource(k) == nil {
+				b.unknown = true
+			}
+		}
+		b.fromSignals(FKeyOld, "passwords.access_key_old", keySigs)
+		b.fromSignals(FKeyUnused, "passwords.access_key_unused", keySigs)
+
+	case inventory.KindRole:
+		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
+
+	case inventory.KindAccessKey:
+		b.fromSignals(FKeyOld, "passwords.access_key_old", own)
+		b.fromSignals(FKeyUnused, "passwords.access_key_unused", own)
+
+	case inventory.KindAccount:
+		b.fromSignals(FRootKeys, "passwords.root_access_keys", own)
+		b.fromSignals(FRootNoMFA, "passwords.root_without_mfa", own)
+		b.fromSignals(FWeakPasswordPol, "passwords.weak_password_policy", own)
+	}
+
+	b.flag(FUnknownData, b.unknown)
+	b.flag(FScopeGap, len(g.ScopeGaps(r)) > 0)
+	return Vector{Resource: r.ID, Values: b.values}
+}

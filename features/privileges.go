@@ -1,0 +1,511 @@
+package features
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// PolicySource is a policy document with the id of the policy it came from.
+type PolicySource struct {
+	ID  string
+	Doc *inventory.PolicyDocument
+}
+
+// AdminFinding is the verdict of AdminEquivalent.
+type AdminFinding struct {
+	Admin       bool     `json:"admin"`
+	Policy      string   `json:"policy,omitempty"`    // the policy holding the granting statement
+	Statement   string   `json:"statement,omitempty"` // its Sid, or "#n" (0-based) when it has none
+	Grant       string   `json:"grant,omitempty"`     // "*", "iam:*", "NotAction iam:*,organizations:*"
+	Conditional bool     `json:"conditional,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// Representative actions used to decide whether what an admin-shaped Allow
+// grants survives the explicit Denies. Escalation: any one of these on "*"
+// lets a principal grant itself anything. Broad: what "nearly everything"
+// means outside IAM (the shape of PowerUserAccess).
+var (
+	escalationProbes = []string{
+		"iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy",
+		"iam:AttachGroupPolicy", "iam:PutGroupPolicy", "iam:CreatePolicyVersion", "iam:AddUserToGroup",
+		"iam:UpdateAssumeRolePolicy",
+	}
+	broadProbes = []string{
+		"ec2:RunInstances", "s3:GetObject", "s3:PutBucketPolicy", "kms:Decrypt",
+		"lambda:UpdateFunctionCode", "secretsmanager:GetSecretValue", "dynamodb:Scan",
+		"rds:ModifyDBInstance", "sts:AssumeRole", "cloudtrail:StopLogging",
+	}
+)
+
+// maxNarrowNotActions is how many exclusions an Allow NotAction on "*" may
+// list and still count as admin-equivalent (PowerUserAccess lists three).
+const maxNarrowNotActions = 10
+
+// AdminEquivalent decides whether the union of docs grants admin-equivalent
+// permissions: an Allow of "*" (or "*:*"), of "iam:*", or of NotAction with
+// a short list, on every resource, that the explicit Denies do not cancel.
+//
+// Conditions are treated conservatively and said so in Notes: a conditional
+// Allow counts as granting (Conditional is set), a conditional Deny does not
+// count as cancelling. A Deny scoped to some resources does not cancel
+// either. Permission boundaries and organisation SCPs are not modelled.
+func AdminEquivalent(docs []PolicySource) AdminFinding {
+	var denies []inventory.Statement
+	var notes []string
+	for _, d := range docs {
+		if d.Doc == nil {
+			continue
+		}
+		for i, s := range d.Doc.Statements {
+			if s.Effect != inventory.Deny {
+				continue
+			}
+			switch {
+			case len(s.Conditions) > 0:
+				notes = append(notes, fmt.Sprintf("deny %s in %s has conditions (%s): not counted as cancelling (conservative)",
+					stmtName(s, i), d.ID, strings.Join(s.Conditions, "; ")))
+			case !anyAllResources(s.Resources):
+				// scoped deny: it leaves the rest of the account granted
+			default:
+				denies = append(denies, s)
+			}
+		}
+	}
+	var conditional *AdminFinding
+	var conditionalNote string
+	for _, d := range docs {
+		if d.Doc == nil {
+			continue
+		}
+		for i, s := range d.Doc.Statements {
+			if s.Effect != inventory.Allow {
+				continue
+			}
+			grant, probes := adminShape(s)
+			if grant == "" {
+				continue
+			}
+			var survivors []string
+			for _, p := range probes {
+				if !deniedBy(denies, p) {
+					survivors = append(survivors, p)
+				}
+			}
+			if !isAdminSet(survivors) {
+				notes = append(notes, fmt.Sprintf("allow %s %s in %s is cancelled by explicit deny", grant, stmtName(s, i), d.ID))
+				continue
+			}
+			f := AdminFinding{Admin: true, Policy: d.ID, Statement: stmtName(s, i), Grant: grant}
+			if len(s.NotResources) > 0 {
+				notes = append(notes, fmt.Sprintf("allow %s in %s uses NotResource: read as every resource (conservative)", stmtName(s, i), d.ID))
+			}
+			if len(s.Conditions) == 0 {
+				f.Notes = uniqSorted(notes)
+				return f
+			}
+			if conditional == nil {
+				f.Conditional = true
+				conditionalNote = fmt.Sprintf("allow %s %s in %s has conditions (%s): not evaluated, treated as satisfied (conservative)",
+					grant, stmtName(s, i), d.ID, strings.Join(s.Conditions, "; "))
+				conditional = &f
+			}
+		}
+	}
+	if conditional != nil {
+		conditional.Notes = uniqSorted(append(notes, conditionalNote))
+		return *conditional
+	}
+	return AdminFinding{Notes: uniqSorted(notes)}
+}
+
+// adminShape returns how an Allow statement is admin-shaped ("" when it is
+// not) and the probe actions it grants.
+func adminShape(s inventory.Statement) (string, []string) {
+	if !anyAllResources(s.Resources) && len(s.NotResources) == 0 {
+		return "", nil
+	}
+	all := append(append([]string(nil), escalationProbes...), broadProbes...)
+	for _, a := range s.Actions {
+		if a == "*" || a == "*:*" {
+			return a, all
+		}
+	}
+	for _, a := range s.Actions {
+		if strings.EqualFold(a, "iam:*") {
+			return a, escalationProbes
+		}
+	}
+	if len(s.NotActions) == 0 || len(s.NotActions) > maxNarrowNotActions {
+		return "", nil
+	}
+	for _, a := range s.NotActions {
+		if a == "*" || a == "*:*" {
+			return "", nil
+		}
+	}
+	var granted []string
+	for _, p := range all {
+		if !anyActionMatch(s.NotActions, p) {
+			granted = append(granted, p)
+		}
+	}
+	return "NotAction " + strings.Join(s.NotActions, ","), granted
+}
+
+// isAdminSet: one escalation action, or every broad action.
+func isAdminSet(granted []string) bool {
+	for _, p := range escalationProbes {
+		if contains(granted, p) {
+			return true
+		}
+	}
+	for _, p := range broadProbes {
+		if !contains(granted, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func deniedBy(denies []inventory.Statement, action string) bool {
+	for _, d := range denies {
+		if len(d.Actions) > 0 && anyActionMatch(d.Actions, action) {
+			return true
+		}
+		if len(d.NotActions) > 0 && !anyActionMatch(d.NotActions, action) {
+			return true
+		}
+	}
+	return false
+}
+
+func stmtName(s inventory.Statement, i int) string {
+	if s.Sid != "" {
+		return s.Sid
+	}
+	return fmt.Sprintf("#%d", i)
+}
+
+func anyActionMatch(patterns []string, action string) bool {
+	for _, p := range patterns {
+		if wildcardMatch(strings.ToLower(p), strings.ToLower(action)) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardMatch matches IAM-style patterns: '*' any run, '?' one character.
+func wildcardMatch(pattern, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// anyAllResources reports whether a resource list covers every resource:
+// "*", or an ARN made only of wildcards ("arn:aws:*:*:*:*").
+func anyAllResources(rs []string) bool {
+	for _, r := range rs {
+		if r == "*" {
+			return true
+		}
+		parts := strings.Split(r, ":")
+		if len(parts) < 2 || parts[0] != "arn" || parts[len(parts)-1] != "*" {
+			continue
+		}
+		all := true
+		for _, p := range parts[1:] {
+			if p != "*" && p != "" && !strings.HasPrefix(p, "aws") {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// principalAdmin evaluates the effective policies of a user, role or group.
+// missing lists what could not be read (a policy not in the snapshot, a
+// document that could not be parsed, the principal itself).
+func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing []string) {
+	p := g.byID[id]
+	if p == nil {
+		return AdminFinding{}, "", []string{"principal " + id + " not in snapshot"}
+	}
+	if p.User == nil && p.Role == nil && p.Group == nil {
+		missing = append(missing, "attributes of "+id+" not collected")
+	}
+	for _, gp := range g.ResourceGaps(id) {
+		missing = append(missing, gp.String())
+	}
+	refs := g.PoliciesOf(id)
+	if p.Kind == inventory.KindUser {
+		for _, grp := range g.GroupsOf(id) {
+			if gr := g.byID[grp]; gr == nil || gr.Group == nil {
+				missing = append(missing, "group "+grp+" not in snapshot")
+			}
+		}
+	}
+	viaOf := make(map[string]string, len(refs))
+	var docs []PolicySource
+	for _, ref := range refs {
+		viaOf[ref.ID] = ref.Via
+		pol := g.byID[ref.ID]
+		switch {
+		case pol == nil || pol.Policy == nil:
+			missing = append(missing, "policy "+ref.ID+" not in snapshot")
+		case pol.Policy.Document == nil:
+			missing = append(missing, "policy "+ref.ID+" document not readable")
+		default:
+			docs = append(docs, PolicySource{ID: ref.ID, Doc: pol.Policy.Document})
+		}
+	}
+	f = AdminEquivalent(docs)
+	return f, viaOf[f.Policy], uniqSorted(missing)
+}
+
+func adminEvidence(f AdminFinding, via string) map[string]string {
+	ev := map[string]string{"policy": f.Policy, "statement": f.Statement, "grant": f.Grant}
+	if via != "" {
+		ev["attached_via"] = via
+	}
+	if f.Conditional {
+		ev["conditional"] = "true"
+	}
+	if len(f.Notes) > 0 {
+		ev["notes"] = strings.Join(f.Notes, "; ")
+	}
+	return ev
+}
+
+func adminEquivalent() Detector {
+	d := Detector{
+		ID: "privileges.admin_equivalent", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
+		Title: "Identity has admin-equivalent permissions",
+		CIS:   []string{"1.16"}, Fix: "",
+		Kinds: []inventory.Kind{inventory.KindUser, inventory.KindRole, inventory.KindGroup},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		f, via, missing := g.principalAdmin(r.ID)
+		if f.Admin {
+			return []inventory.Signal{d.signal(r, adminEvidence(f, via))}
+		}
+		if len(missing) > 0 {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": strings.Join(missing, "; ")})}
+		}
+		return nil
+	}
+	return d
+}
+
+func exposedAdminRole() Detector {
+	d := Detector{
+		ID: "privileges.exposed_admin_role", Pillar: inventory.Privileges, Severity: inventory.SevCritical,
+		Title: "Internet-exposed instance holds an admin-equivalent role",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindInstance},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		reach, exp := g.Reachability(r.ID).Any()
+		if reach == NotReachable {
+			return nil
+		}
+		admin, role, f, via, missing := g.adminRoleOf(r)
+		switch {
+		case admin && reach == Reachable:
+			ev := adminEvidence(f, via)
+			ev["role"] = role
+			addExposureEvidence(ev, exp)
+			return []inventory.Signal{d.signal(r, ev)}
+		case admin:
+			ev := adminEvidence(f, via)
+			ev["role"] = role
+			ev["missing"] = strings.Join(g.Reachability(r.ID).Missing, "; ")
+			return []inventory.Signal{d.unknown(r, ev)}
+		case len(missing) > 0:
+			ev := map[string]string{"missing": strings.Join(missing, "; ")}
+			if reach == Reachable {
+				addExposureEvidence(ev, exp)
+			}
+			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		return nil
+	}
+	return d
+}
+
+// adminRoleOf returns the first admin-equivalent role the instance assumes
+// and what could not be checked.
+func (g *Graph) adminRoleOf(r *inventory.Resource) (admin bool, role string, f AdminFinding, via string, missing []string) {
+	roles := g.RolesOf(r.ID)
+	if len(roles) == 0 && r.Instance != nil && r.Instance.InstanceProfile != "" {
+		missing = append(missing, "instance profile "+r.Instance.InstanceProfile+" resolves to no role in snapshot")
+	}
+	for _, id := range roles {
+		rf, rvia, m := g.principalAdmin(id)
+		if rf.Admin {
+			return true, id, rf, rvia, nil
+		}
+		missing = append(missing, m...)
+	}
+	return false, "", AdminFinding{}, "", uniqSorted(missing)
+}
+
+// Condition keys that, compared for equality, pin a bucket policy's
+// principal or network to something other than "anyone" (as S3's own
+// "is public" evaluation reads them).
+var restrictingKeys = map[string]bool{
+	"aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true, "aws:sourceaccount": true,
+	"aws:sourceowner": true, "aws:sourceip": true, "aws:principalorgid": true, "aws:principalorgpaths": true,
+	"aws:principalaccount": true, "aws:principalarn": true, "aws:userid": true, "aws:username": true,
+	"s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
+}
+
+// publicStatement returns the first Allow statement of a resource policy
+// that admits anyone, with a note about conditions that were not read as
+// restricting.
+func publicStatement(doc *inventory.PolicyDocument) (stmt string, s inventory.Statement, note string, ok bool) {
+	if doc == nil {
+		return "", inventory.Statement{}, "", false
+	}
+	for i, st := range doc.Statements {
+		if st.Effect != inventory.Allow || !publicPrincipal(st) {
+			continue
+		}
+		restricted := false
+		for _, c := range st.Conditions {
+			op, key, _ := strings.Cut(strings.TrimSpace(c), " ")
+			if restrictingKeys[strings.ToLower(strings.TrimSpace(key))] && !strings.Contains(op, "Not") && !strings.HasSuffix(op, "IfExists") {
+				restricted = true
+				break
+			}
+		}
+		if restricted {
+			continue
+		}
+		if len(st.Conditions) > 0 {
+			note = "conditions " + strings.Join(st.Conditions, "; ") + " do not pin the principal or network: read as public (conservative)"
+		}
+		return stmtName(st, i), st, note, true
+	}
+	return "", inventory.Statement{}, "", false
+}
+
+func publicPrincipal(s inventory.Statement) bool {
+	if len(s.NotPrincipals) > 0 {
+		return true // everyone except a few
+	}
+	for _, p := range s.Principals {
+		switch strings.ToLower(strings.TrimSpace(p)) {
+		case "*", "aws:*":
+			return true
+		}
+	}
+	return false
+}
+
+func publicBucket() Detector {
+	d := Detector{
+		ID: "privileges.public_bucket", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
+		Title: "Bucket is public (policy or ACL, after block public access)",
+		CIS:   []string{"2.1.4"}, Fix: "s3.block_public_access",
+		Kinds: []inventory.Kind{inventory.KindBucket},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		b := r.Bucket
+		if b == nil {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "bucket attributes not collected"})}
+		}
+		// nil settings mean none configured (S3 answers "no
+		// configuration"), the permissive reading; a setting listed in
+		// b.Unknown could not be read and is unknown, not "none".
+		var eff inventory.BlockPublicAccess
+		for _, x := range []*inventory.BlockPublicAccess{b.BlockPublicAccess, b.AccountBlockPublicAccess} {
+			if x != nil {
+				eff.BlockPublicACLs = eff.BlockPublicACLs || x.BlockPublicACLs
+				eff.IgnorePublicACLs = eff.IgnorePublicACLs || x.IgnorePublicACLs
+				eff.BlockPublicPolicy = eff.BlockPublicPolicy || x.BlockPublicPolicy
+				eff.RestrictPublicBuckets = eff.RestrictPublicBuckets || x.RestrictPublicBuckets
+			}
+		}
+		bpaKnown := b.Known(inventory.BucketBlockPublicAccess) && b.Known(inventory.BucketAccountBlockPublicAccess)
+		ev := map[string]string{}
+		var unknown []string
+		// RestrictPublicBuckets neutralises a public policy.
+		if !eff.RestrictPublicBuckets {
+			name, st, note, public := publicStatement(b.Policy)
+			switch {
+			case public && !bpaKnown:
+				unknown = append(unknown, "public policy statement "+name+" but block public access unreadable")
+			case public:
+				ev["policy_statement"] = name
+				ev["principal"] = strings.Join(append(append([]string(nil), st.Principals...), st.NotPrincipals...), ",")
+				ev["actions"] = strings.Join(append(append([]string(nil), st.Actions...), st.NotActions...), ",")
+				if note != "" {
+					ev["notes"] = note
+				}
+			case !b.Known(inventory.BucketPolicy):
+				unknown = append(unknown, "bucket policy unreadable")
+			}
+		}
+		// IgnorePublicACLs neutralises public ACL grants.
+		if !eff.IgnorePublicACLs {
+			switch {
+			case len(b.PublicACLGrants) > 0 && !bpaKnown:
+				unknown = append(unknown, "public ACL grants but block public access unreadable")
+			case len(b.PublicACLGrants) > 0:
+				var gs []string
+				for _, gr := range b.PublicACLGrants {
+					gs = append(gs, gr.Grantee+":"+gr.Permission)
+				}
+				sort.Strings(gs)
+				ev["acl_grants"] = strings.Join(gs, ",")
+			case !b.Known(inventory.BucketACL):
+				unknown = append(unknown, "bucket ACL unreadable")
+			}
+		}
+		if len(ev) > 0 {
+			ev["block_public_access"] = fmt.Sprintf("restrict_public_buckets=%t ignore_public_acls=%t", eff.RestrictPublicBuckets, eff.IgnorePublicACLs)
+			return []inventory.Signal{d.signal(r, ev)}
+		}
+		if len(unknown) > 0 {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": strings.Join(unknown, "; ")})}
+		}
+		if gaps := g.ResourceGaps(r.ID); len(gaps) > 0 {
+			var ms []string
+			for _, gp := range gaps {
+				ms = append(ms, gp.String())
+			}
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": strings.Join(ms, "; ")})}
+		}
+		return nil
+	}
+	return d
+}

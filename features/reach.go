@@ -1,0 +1,557 @@
+package features
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// Exposure is one way in from the internet: a port range and protocol that a
+// firewall rule admits from an internet-wide source, on an address that is
+// routed to an internet gateway.
+type Exposure struct {
+	Ports    inventory.PortRange `json:"ports"`
+	Protocol string              `json:"protocol"` // "tcp", "udp" or "all"
+	Source   string              `json:"source"`   // the rule's source, "0.0.0.0/0"
+	Breadth  int                 `json:"breadth"`  // prefix length of Source: 0 for the whole internet, up to 8
+	Via      string              `json:"via"`      // the firewall whose rule admits it
+	Address  string              `json:"address,omitempty"`
+	Path     string              `json:"path,omitempty"` // "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> …"
+}
+
+// Covers reports whether e admits protocol ("tcp", "udp") on port.
+func (e Exposure) Covers(protocol string, port int) bool {
+	return (e.Protocol == "all" || e.Protocol == protocol) && e.Ports.Contains(port)
+}
+
+// Reach is a three-valued answer: reachable, not reachable, or unknown
+// because a fact on the path could not be read.
+type Reach int
+
+const (
+	NotReachable Reach = iota
+	Reachable
+	ReachUnknown
+)
+
+func (r Reach) String() string {
+	switch r {
+	case Reachable:
+		return "reachable"
+	case ReachUnknown:
+		return "unknown"
+	default:
+		return "not reachable"
+	}
+}
+
+// Reachability is what the graph knows about how the internet reaches one
+// instance or database.
+type Reachability struct {
+	// Exposures are proven paths: public address, route to an internet
+	// gateway, and a firewall rule that admits the port.
+	Exposures []Exposure `json:"exposures,omitempty"`
+	// Uncertain are ports a firewall admits from the internet on an address
+	// whose route could not be checked (subnet or route table missing).
+	Uncertain []Exposure `json:"uncertain,omitempty"`
+	// AnyPortUnknown is set when a firewall or interface on a path that may
+	// lead to the internet could not be read: every port is unknown.
+	AnyPortUnknown bool `json:"any_port_unknown,omitempty"`
+	// Unknown is set when the answer for some port is unknown, never safe.
+	Unknown bool `json:"unknown,omitempty"`
+	// Missing says which facts were missing, for evidence.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Port answers whether protocol/port is reachable from the internet, with
+// the broadest exposure that proves it (or the uncertain one behind an
+// unknown).
+func (r Reachability) Port(protocol string, port int) (Reach, Exposure) {
+	if e, ok := broadest(r.Exposures, func(e Exposure) bool { return e.Covers(protocol, port) }); ok {
+		return Reachable, e
+	}
+	if e, ok := broadest(r.Uncertain, func(e Exposure) bool { return e.Covers(protocol, port) }); ok {
+		return ReachUnknown, e
+	}
+	if r.AnyPortUnknown {
+		return ReachUnknown, Exposure{}
+	}
+	return NotReachable, Exposure{}
+}
+
+// Any answers whether some port is reachable from the internet.
+func (r Reachability) Any() (Reach, Exposure) {
+	all := func(Exposure) bool { return true }
+	if e, ok := broadest(r.Exposures, all); ok {
+		return Reachable, e
+	}
+	if r.Unknown {
+		e, _ := broadest(r.Uncertain, all)
+		return ReachUnknown, e
+	}
+	return NotReachable, Exposure{}
+}
+
+// broadest picks the matching exposure with the widest source, then the
+// lowest port, so evidence is stable.
+func broadest(es []Exposure, match func(Exposure) bool) (Exposure, bool) {
+	var best Exposure
+	found := false
+	for _, e := range es {
+		if !match(e) {
+			continue
+		}
+		if !found || e.Breadth < best.Breadth {
+			best, found = e, true
+		}
+	}
+	return best, found
+}
+
+// Reachability returns how the internet reaches an instance or a database.
+// Other kinds, and ids not in the snapshot, are not reachable through a
+// network path the graph models.
+func (g *Graph) Reachability(id string) Reachability { return g.reach[id] }
+
+// Exposure returns the proven internet exposures of an instance or a
+// database. An empty answer is "not exposed" only when
+// Reachability(id).Unknown is false.
+func (g *Graph) Exposure(id string) []Exposure { return g.reach[id].Exposures }
+
+// endpoint is one public address of a resource with what decides whether it
+// is reachable: its subnet (for the route) and its firewalls.
+type endpoint struct {
+	address   string
+	carrier   string // the instance or interface holding the address
+	subnet    string
+	network   string // hint for the main route table when the subnet is missing
+	firewalls []string
+}
+
+func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
+	var out Reachability
+	in := r.Instance
+	if in == nil {
+		out.AnyPortUnknown = true
+		out.Missing = append(out.Missing, "instance attributes not collected")
+		return out.finish()
+	}
+	firewalls := uniqSorted(append(append([]string(nil), in.Firewalls...), g.Out(r.ID, inventory.RelProtectedBy)...))
+	subnet := in.SubnetID
+	if subnet == "" {
+		subnet = g.firstOfKind(g.Out(r.ID, inventory.RelIn), inventory.KindSubnet)
+	}
+	var eps []endpoint
+	if len(in.PublicIPs) > 0 {
+		eps = append(eps, endpoint{address: in.PublicIPs[0], carrier: r.ID, subnet: subnet, network: in.NetworkID, firewalls: firewalls})
+	}
+	ifaces := append([]string(nil), in.Interfaces...)
+	for _, id := range g.In(r.ID, inventory.RelAttachedTo) {
+		if x := g.byID[id]; x != nil && x.Kind == inventory.KindInterface {
+			ifaces = append(ifaces, id)
+		}
+	}
+	ifaces = append(ifaces, g.ifacesByInstance[r.ID]...)
+	for _, id := range uniqSorted(ifaces) {
+		x := g.byID[id]
+		if x == nil || x.Interface == nil {
+			// The instance's own public addresses cover its interfaces in a
+			// well-formed snapshot; only without them is a missing
+			// interface a possible way in.
+			if len(in.PublicIPs) == 0 {
+				out.AnyPortUnknown = true
+				out.Missing = append(out.Missing, "interface "+id+" not in snapshot")
+			}
+			continue
+		}
+		if len(x.Interface.PublicIPs) == 0 {
+			continue
+		}
+		ep := endpoint{address: x.Interface.PublicIPs[0], carrier: id, subnet: x.Interface.SubnetID, network: in.NetworkID, firewalls: firewalls}
+		if ep.subnet == "" {
+			ep.subnet = subnet
+		}
+		if fws := uniqSorted(append(append([]string(nil), x.Interface.Firewalls...), g.Out(id, inventory.RelProtectedBy)...)); len(fws) > 0 {
+			ep.firewalls = fws
+		}
+		eps = append(eps, ep)
+	}
+	for _, ep := range eps {
+		g.evalEndpoint(&out, ep, 0)
+	}
+	return out.finish()
+}
+
+func (g *Graph) databaseReach(r *inventory.Resource) Reachability {
+	var out Reachability
+	db := r.Database
+	if db == nil {
+		out.AnyPortUnknown = true
+		out.Missing = append(out.Missing, "database attributes not collected")
+		return out.finish()
+	}
+	if !db.PubliclyAccessible {
+		return out.finish()
+	}
+	port := db.Port
+	if port == 0 {
+		port = defaultDBPort(db.Engine)
+	}
+	firewalls := uniqSorted(append(append([]string(nil), db.Firewalls...), g.Out(r.ID, inventory.RelProtectedBy)...))
+	address := db.Endpoint
+	if address == "" {
+		address = r.ID
+	}
+	subnets := uniqSorted(append([]string(nil), db.SubnetIDs...))
+	if len(subnets) == 0 {
+		subnets = []string{""} // evaluated as a missing subnet: unknown
+	}
+	for _, sn := range subnets {
+		g.evalEndpoint(&out, endpoint{address: address, carrier: r.ID, subnet: sn, network: db.NetworkID, firewalls: firewalls}, port)
+	}
+	return out.finish()
+}
+
+// evalEndpoint adds ep's exposures to out. port > 0 narrows them to the one
+// port the resource listens on (a database).
+func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
+	exps, fwMissing := g.firewallExposures(ep.firewalls)
+	if port > 0 {
+		exps = narrow(exps, port)
+	}
+	out.Missing = append(out.Missing, fwMissing...)
+	if len(exps) == 0 && len(fwMissing) == 0 {
+		return // no rule admits the internet: not reachable, whatever the route
+	}
+	rt := g.route(ep.subnet, ep.network)
+	if rt.missing != "" {
+		out.Missing = append(out.Missing, rt.missing)
+	}
+	switch rt.state {
+	case NotReachable:
+		return // private subnet: firewall gaps do not matter
+	case ReachUnknown:
+		if len(fwMissing) > 0 {
+			out.AnyPortUnknown = true
+		}
+		for _, e := range exps {
+			e.Address = ep.address
+			e.Path = fmt.Sprintf("internet -> ? (route of subnet %s unknown) -> %s (%s) -> %s", orDash(ep.subnet), ep.address, ep.carrier, describe(e))
+			out.Uncertain = append(out.Uncertain, e)
+		}
+		return
+	}
+	if len(fwMissing) > 0 {
+		out.AnyPortUnknown = true
+	}
+	for _, e := range exps {
+		e.Address = ep.address
+		e.Path = fmt.Sprintf("internet -> %s (%s %s) -> %s -> %s (%s) -> %s",
+			rt.gateway, rt.table, rt.destination, ep.subnet, ep.address, ep.carrier, describe(e))
+		out.Exposures = append(out.Exposures, e)
+	}
+}
+
+func (r Reachability) finish() Reachability {
+	sortExposures(r.Exposures)
+	sortExposures(r.Uncertain)
+	r.Exposures = dedupExposures(r.Exposures)
+	r.Uncertain = dedupExposures(r.Uncertain)
+	r.Missing = uniqSorted(r.Missing)
+	r.Unknown = r.AnyPortUnknown || len(r.Uncertain) > 0
+	return r
+}
+
+func describe(e Exposure) string {
+	return fmt.Sprintf("%s: allow %s %s from %s", e.Via, e.Protocol, portString(e.Ports), e.Source)
+}
+
+func portString(p inventory.PortRange) string {
+	if p.From == p.To {
+		return fmt.Sprint(p.From)
+	}
+	return fmt.Sprintf("%d-%d", p.From, p.To)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func sortExposures(es []Exposure) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		switch {
+		case a.Ports.From != b.Ports.From:
+			return a.Ports.From < b.Ports.From
+		case a.Ports.To != b.Ports.To:
+			return a.Ports.To < b.Ports.To
+		case a.Protocol != b.Protocol:
+			return a.Protocol < b.Protocol
+		case a.Breadth != b.Breadth:
+			return a.Breadth < b.Breadth
+		case a.Source != b.Source:
+			return a.Source < b.Source
+		case a.Via != b.Via:
+			return a.Via < b.Via
+		case a.Address != b.Address:
+			return a.Address < b.Address
+		}
+		return a.Path < b.Path
+	})
+}
+
+func dedupExposures(es []Exposure) []Exposure {
+	if len(es) == 0 {
+		return nil
+	}
+	out := es[:1]
+	for _, e := range es[1:] {
+		if e != out[len(out)-1] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func narrow(es []Exposure, port int) []Exposure {
+	var out []Exposure
+	for _, e := range es {
+		if e.Covers("tcp", port) {
+			e.Ports = inventory.PortRange{From: port, To: port}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (g *Graph) firstOfKind(ids []string, k inventory.Kind) string {
+	for _, id := range ids {
+		if r := g.byID[id]; r != nil && r.Kind == k {
+			return id
+		}
+	}
+	return ""
+}
+
+// routeResult is how a subnet reaches the internet.
+type routeResult struct {
+	state       Reach
+	table       string
+	gateway     string
+	destination string
+	missing     string
+}
+
+// route finds the subnet's route table (explicit association, else the main
+// table of its network) and whether it has a default route to an internet
+// gateway.
+func (g *Graph) route(subnetID, networkHint string) routeResult {
+	if subnetID == "" {
+		return routeResult{state: ReachUnknown, missing: "no subnet recorded"}
+	}
+	table := g.byID[g.tableBySubnet[subnetID]]
+	if table == nil {
+		for _, id := range g.in[subnetID][inventory.RelRoutes] {
+			if rt := g.byID[id]; rt == nil || rt.RouteTable == nil {
+				return routeResult{state: ReachUnknown, missing: "route table " + id + " of subnet " + subnetID + " not in snapshot"}
+			}
+		}
+	}
+	if table == nil {
+		network := networkHint
+		sn := g.byID[subnetID]
+		if sn == nil || sn.Subnet == nil {
+			return routeResult{state: ReachUnknown, missing: "subnet " + subnetID + " not in snapshot"}
+		}
+		if sn.Subnet.NetworkID != "" {
+			network = sn.Subnet.NetworkID
+		}
+		table = g.byID[g.mainTable[network]]
+	}
+	if table == nil {
+		return routeResult{state: ReachUnknown, missing: "no route table for subnet " + subnetID + " (no association, no main table of its network)"}
+	}
+	for _, rt := range table.RouteTable.Routes {
+		if (rt.Destination == "0.0.0.0/0" || rt.Destination == "::/0") && rt.TargetKind == "internet_gateway" {
+			return routeResult{state: Reachable, table: table.ID, gateway: rt.Target, destination: rt.Destination}
+		}
+	}
+	return routeResult{state: NotReachable, table: table.ID}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// firewallExposures evaluates the ingress rules of a set of firewalls for
+// internet-wide sources. Rules of all the firewalls form one ordered set: a
+// deny rule removes ports from an allow rule when its priority number is
+// lower or equal (deny wins a tie), its protocol covers the allow's and its
+// source covers the allow's source. A deny that covers only part of the
+// allow's source is ignored, because the rest of the internet still gets in.
+// AWS security groups are allow-only with priority 0, so for them this is
+// the union of their allow rules.
+func (g *Graph) firewallExposures(ids []string) ([]Exposure, []string) {
+	if len(ids) == 0 {
+		return nil, []string{"no firewall recorded"}
+	}
+	type rule struct {
+		inventory.FirewallRule
+		via string
+	}
+	var rules []rule
+	var missing []string
+	for _, id := range ids {
+		fw := g.byID[id]
+		if fw == nil || fw.Firewall == nil {
+			missing = append(missing, "firewall "+id+" not in snapshot")
+			continue
+		}
+		for _, r := range fw.Firewall.Rules {
+			if r.Direction == inventory.Ingress {
+				rules = append(rules, rule{r, id})
+			}
+		}
+	}
+	var out []Exposure
+	for _, a := range rules {
+		proto := normProtocol(a.Protocol)
+		if a.Action != inventory.Allow || (proto != "tcp" && proto != "udp" && proto != "all") {
+			continue
+		}
+		for _, src := range a.Sources {
+			breadth, wide := internetWide(src)
+			if !wide {
+				continue
+			}
+			ranges := []inventory.PortRange{normPorts(a.Ports)}
+			for _, d := range rules {
+				dp := normProtocol(d.Protocol)
+				if d.Action != inventory.Deny || d.Priority > a.Priority || (dp != "all" && dp != proto) {
+					continue
+				}
+				if !anyCovers(d.Sources, src) {
+					continue
+				}
+				ranges = subtract(ranges, normPorts(d.Ports))
+			}
+			for _, pr := range ranges {
+				out = append(out, Exposure{Ports: pr, Protocol: proto, Source: src, Breadth: breadth, Via: a.via})
+			}
+		}
+	}
+	sortExposures(out)
+	return dedupExposures(out), missing
+}
+
+func normProtocol(p string) string {
+	switch p = strings.ToLower(strings.TrimSpace(p)); p {
+	case "-1", "*", "any", "all", "":
+		return "all"
+	case "6":
+		return "tcp"
+	case "17":
+		return "udp"
+	}
+	return p
+}
+
+// normPorts reads {0,0} as every port: a rule with no port range (protocol
+// "all", or a collector that left it unset) admits all ports, the
+// conservative reading.
+func normPorts(p inventory.PortRange) inventory.PortRange {
+	if p.From == 0 && p.To == 0 {
+		return inventory.PortRange{From: 0, To: 65535}
+	}
+	return p
+}
+
+// subtract removes d from every range in rs.
+func subtract(rs []inventory.PortRange, d inventory.PortRange) []inventory.PortRange {
+	var out []inventory.PortRange
+	for _, r := range rs {
+		if d.To < r.From || d.From > r.To {
+			out = append(out, r)
+			continue
+		}
+		if d.From > r.From {
+			out = append(out, inventory.PortRange{From: r.From, To: d.From - 1})
+		}
+		if d.To < r.To {
+			out = append(out, inventory.PortRange{From: d.To + 1, To: r.To})
+		}
+	}
+	return out
+}
+
+// internetWide reports whether a rule source admits a wide part of the
+// internet, and its breadth (prefix length; 0 for everyone). Service tags
+// meaning everyone ("*", "Internet", "Any") count as /0. Prefixes up to /8
+// count too, unless they lie in private, loopback or otherwise
+// non-routable space (10.0.0.0/8 is not the internet).
+func internetWide(src string) (int, bool) {
+	switch strings.ToLower(strings.TrimSpace(src)) {
+	case "*", "internet", "any":
+		return 0, true
+	}
+	p, err := netip.ParsePrefix(strings.TrimSpace(src))
+	if err != nil {
+		return 0, false
+	}
+	p = p.Masked()
+	if p.Bits() == 0 {
+		return 0, true
+	}
+	a := p.Addr()
+	if p.Bits() <= 8 && a.IsGlobalUnicast() && !a.IsPrivate() {
+		return p.Bits(), true
+	}
+	return 0, false
+}
+
+// anyCovers reports whether one of a deny rule's sources contains src.
+func anyCovers(denySources []string, src string) bool {
+	for _, d := range denySources {
+		if covers(d, src) {
+			return true
+		}
+	}
+	return false
+}
+
+func covers(deny, src string) bool {
+	isTag := func(s string) bool {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "*", "internet", "any":
+			return true
+		}
+		return false
+	}
+	if isTag(deny) {
+		return true
+	}
+	dp, err := netip.ParsePrefix(strings.TrimSpace(deny))
+	if err != nil {
+		return false
+	}
+	if isTag(src) {
+		return dp.Bits() == 0
+	}
+	sp, err := netip.ParsePrefix(strings.TrimSpace(src))
+	if err != nil || dp.Addr().Is4() != sp.Addr().Is4() {
+		return false
+	}
+	dp, sp = dp.Masked(), sp.Masked()
+	return dp.Bits() <= sp.Bits() && dp.Contains(sp.Addr())
+}

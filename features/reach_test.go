@@ -1,0 +1,245 @@
+package features
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+func TestReachability(t *testing.T) {
+	path22 := "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from 0.0.0.0/0"
+	exp22 := Exposure{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-1", Address: "54.0.0.1", Path: path22}
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   Reachability
+	}{
+		{
+			name:   "public ip, igw route, sg open on 22: exposed with path",
+			estate: publicEstate(),
+			want:   Reachability{Exposures: []Exposure{exp22}},
+		},
+		{
+			name:   "private subnet: route table without igw, open sg",
+			estate: replace(publicEstate(), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)),
+			want:   Reachability{},
+		},
+		{
+			name:   "no public ip",
+			estate: replace(publicEstate(), instance("i-1", func(in *inventory.Instance) { in.PublicIPs = nil })),
+			want:   Reachability{},
+		},
+		{
+			name: "main route table fallback",
+			estate: replace(replace(publicEstate(),
+				routeTable("rtb-1", false, []string{"subnet-9"})),
+				routeTable("rtb-main", true, nil, igwRoute)),
+			want: Reachability{Exposures: []Exposure{{
+				Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-1", Address: "54.0.0.1",
+				Path: "internet -> igw-1 (rtb-main 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from 0.0.0.0/0",
+			}}},
+		},
+		{
+			name:   "main route table fallback without igw",
+			estate: replace(publicEstate(), routeTable("rtb-1", false, []string{"subnet-9"}, igwRoute)),
+			want:   Reachability{},
+		},
+		{
+			name: "explicit association by routes edge",
+			estate: func() []inventory.Resource {
+				rt := routeTable("rtb-1", false, nil, igwRoute)
+				rt.AddEdge(inventory.RelRoutes, "subnet-1")
+				return replace(publicEstate(), rt)
+			}(),
+			want: Reachability{Exposures: []Exposure{exp22}},
+		},
+		{
+			name: "public address on an interface",
+			estate: func() []inventory.Resource {
+				eni := res("eni-1", inventory.KindInterface)
+				eni.Interface = &inventory.Interface{SubnetID: "subnet-1", InstanceID: "i-1", PublicIPs: []string{"34.1.1.1"}, Firewalls: []string{"sg-1"}}
+				return replace(replace(publicEstate(), instance("i-1", func(in *inventory.Instance) { in.PublicIPs = nil })), eni)
+			}(),
+			want: Reachability{Exposures: []Exposure{{
+				Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-1", Address: "34.1.1.1",
+				Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 34.1.1.1 (eni-1) -> sg-1: allow tcp 22 from 0.0.0.0/0",
+			}}},
+		},
+		{
+			name:   "subnet and its route table missing: unknown, not safe",
+			estate: without(publicEstate(), "subnet-1", "rtb-1"),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> ? (route of subnet subnet-1 unknown) -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from 0.0.0.0/0"}},
+				Unknown: true,
+				Missing: []string{"subnet subnet-1 not in snapshot"},
+			},
+		},
+		{
+			name:   "firewall missing on a public path: every port unknown",
+			estate: without(publicEstate(), "sg-1"),
+			want:   Reachability{AnyPortUnknown: true, Unknown: true, Missing: []string{"firewall sg-1 not in snapshot"}},
+		},
+		{
+			name:   "firewall missing on a private path: not exposed",
+			estate: replace(without(publicEstate(), "sg-1"), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)),
+			want:   Reachability{Missing: []string{"firewall sg-1 not in snapshot"}},
+		},
+		{
+			name:   "ipv6 everywhere, broad /8 source recorded with its breadth, private /8 ignored",
+			estate: replace(publicEstate(), firewall("sg-1", sgRule("tcp", 443, 443, "::/0", "3.0.0.0/8", "10.0.0.0/8"))),
+			want: Reachability{Exposures: []Exposure{
+				{Ports: inventory.PortRange{From: 443, To: 443}, Protocol: "tcp", Source: "::/0", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 443 from ::/0"},
+				{Ports: inventory.PortRange{From: 443, To: 443}, Protocol: "tcp", Source: "3.0.0.0/8", Breadth: 8, Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 443 from 3.0.0.0/8"},
+			}},
+		},
+		{
+			name: "deny with lower priority number wins over a later allow",
+			estate: replace(publicEstate(), firewall("sg-1",
+				inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Deny, Priority: 100, Protocol: "*", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"*"}},
+				inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 200, Protocol: "tcp", Ports: inventory.PortRange{From: 20, To: 25}, Sources: []string{"Internet"}},
+			)),
+			want: Reachability{Exposures: []Exposure{
+				{Ports: inventory.PortRange{From: 20, To: 21}, Protocol: "tcp", Source: "Internet", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 20-21 from Internet"},
+				{Ports: inventory.PortRange{From: 23, To: 25}, Protocol: "tcp", Source: "Internet", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 23-25 from Internet"},
+			}},
+		},
+		{
+			name: "allow evaluated before a later deny",
+			estate: replace(publicEstate(), firewall("sg-1",
+				inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 100, Protocol: "tcp", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"0.0.0.0/0"}},
+				inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Deny, Priority: 4096, Protocol: "*", Sources: []string{"*"}},
+			)),
+			want: Reachability{Exposures: []Exposure{exp22}},
+		},
+		{
+			name: "a deny of part of the internet leaves the rest exposed",
+			estate: replace(publicEstate(), firewall("sg-1",
+				inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Deny, Priority: 100, Protocol: "tcp", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"3.0.0.0/8"}},
+				inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 200, Protocol: "tcp", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"0.0.0.0/0"}},
+			)),
+			want: Reachability{Exposures: []Exposure{exp22}},
+		},
+		{
+			name:   "source group and private sources only",
+			estate: replace(publicEstate(), firewall("sg-1", inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Protocol: "tcp", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"192.168.0.0/16"}, SourceGroups: []string{"sg-2"}})),
+			want:   Reachability{},
+		},
+		{
+			name:   "all protocols, no port range: every port",
+			estate: replace(publicEstate(), firewall("sg-1", sgRule("-1", 0, 0, "0.0.0.0/0"))),
+			want: Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 0, To: 65535}, Protocol: "all", Source: "0.0.0.0/0", Via: "sg-1", Address: "54.0.0.1",
+				Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow all 0-65535 from 0.0.0.0/0"}}},
+		},
+		{
+			name: "open security group attached to nothing: no exposure",
+			estate: append(replace(publicEstate(), firewall("sg-1", sgRule("tcp", 443, 443, "10.0.0.0/16"))),
+				firewall("sg-open", sgRule("-1", 0, 0, "0.0.0.0/0"))),
+			want: Reachability{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, nil).Reachability("i-1")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("Reachability(i-1) (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReachabilityPort(t *testing.T) {
+	g := NewGraph(replace(publicEstate(), firewall("sg-1", sgRule("tcp", 443, 443, "0.0.0.0/0"))), nil)
+	tests := []struct {
+		port int
+		want Reach
+	}{{443, Reachable}, {22, NotReachable}}
+	for _, tt := range tests {
+		t.Run(itoa(tt.port), func(t *testing.T) {
+			got, _ := g.Reachability("i-1").Port("tcp", tt.port)
+			if got != tt.want {
+				t.Errorf("Port(tcp, %d) = %v, want %v", tt.port, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDatabaseReachability(t *testing.T) {
+	db := func(mut func(*inventory.Database)) inventory.Resource {
+		r := res("db-1", inventory.KindDatabase)
+		r.Database = &inventory.Database{Engine: "postgres", EngineVersion: "16.3", PubliclyAccessible: true, Port: 5432,
+			Endpoint: "db-1.x.rds.amazonaws.com", Firewalls: []string{"sg-db"}, SubnetIDs: []string{"subnet-1"}, NetworkID: "vpc-1", AutoMinorUpgrade: true}
+		if mut != nil {
+			mut(r.Database)
+		}
+		return r
+	}
+	base := append(publicEstate(), db(nil), firewall("sg-db", sgRule("tcp", 0, 65535, "0.0.0.0/0")))
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   []Exposure
+		unk    bool
+	}{
+		{"public, igw, sg open: exposed on its port only", base, []Exposure{{Ports: inventory.PortRange{From: 5432, To: 5432}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-db",
+			Address: "db-1.x.rds.amazonaws.com", Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> db-1.x.rds.amazonaws.com (db-1) -> sg-db: allow tcp 5432 from 0.0.0.0/0"}}, false},
+		{"not publicly accessible", replace(base, db(func(d *inventory.Database) { d.PubliclyAccessible = false })), nil, false},
+		{"sg does not admit its port", replace(base, firewall("sg-db", sgRule("tcp", 22, 22, "0.0.0.0/0"))), nil, false},
+		{"no subnets recorded: unknown", replace(base, db(func(d *inventory.Database) { d.SubnetIDs = nil })), nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewGraph(tt.estate, nil).Reachability("db-1")
+			if diff := cmp.Diff(r.Exposures, tt.want); diff != "" {
+				t.Errorf("Exposures (-got +want):\n%s", diff)
+			}
+			if r.Unknown != tt.unk {
+				t.Errorf("Unknown = %t, want %t", r.Unknown, tt.unk)
+			}
+		})
+	}
+}
+
+func TestIdentities(t *testing.T) {
+	inst := instance("i-1", func(in *inventory.Instance) { in.InstanceProfile = "arn:aws:iam::1:instance-profile/web" })
+	inst.AddEdge(inventory.RelAssumes, "role-a")
+	byProfile := instance("i-2", func(in *inventory.Instance) { in.InstanceProfile = "arn:aws:iam::1:instance-profile/web" })
+	roleB := role("role-b")
+	roleB.Role.InstanceProfiles = []string{"arn:aws:iam::1:instance-profile/web"}
+	u := user("u-1", func(u *inventory.User) { u.Groups = []string{"grp-1"}; u.InlinePolicies = []string{"pol-inline"} })
+	u.AddEdge(inventory.RelMemberOf, "grp-2")
+	u.AddEdge(inventory.RelHasPolicy, "pol-edge")
+	g1 := res("grp-1", inventory.KindGroup)
+	g1.Group = &inventory.Group{AttachedPolicies: []string{"pol-g1", "pol-edge"}}
+	g2 := res("grp-2", inventory.KindGroup)
+	g2.Group = &inventory.Group{}
+	g2.AddEdge(inventory.RelHasPolicy, "pol-g2")
+	g := NewGraph([]inventory.Resource{inst, byProfile, role("role-a", "pol-a"), roleB, u, g1, g2}, nil)
+
+	t.Run("roles by assumes edge", func(t *testing.T) {
+		if diff := cmp.Diff(g.RolesOf("i-1"), []string{"role-a"}); diff != "" {
+			t.Errorf("RolesOf(i-1) (-got +want):\n%s", diff)
+		}
+	})
+	t.Run("roles by instance profile", func(t *testing.T) {
+		if diff := cmp.Diff(g.RolesOf("i-2"), []string{"role-b"}); diff != "" {
+			t.Errorf("RolesOf(i-2) (-got +want):\n%s", diff)
+		}
+	})
+	t.Run("user policies with groups", func(t *testing.T) {
+		want := []PolicyRef{{"pol-edge", "u-1"}, {"pol-g1", "grp-1"}, {"pol-g2", "grp-2"}, {"pol-inline", "u-1"}}
+		if diff := cmp.Diff(g.PoliciesOf("u-1"), want); diff != "" {
+			t.Errorf("PoliciesOf(u-1) (-got +want):\n%s", diff)
+		}
+	})
+	t.Run("role policies", func(t *testing.T) {
+		if diff := cmp.Diff(g.PoliciesOf("role-a"), []PolicyRef{{"pol-a", "role-a"}}); diff != "" {
+			t.Errorf("PoliciesOf(role-a) (-got +want):\n%s", diff)
+		}
+	})
+}
