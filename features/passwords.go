@@ -84,7 +84,7 @@ func accessKeyUnused() Detector {
 	d := Detector{
 		ID: "passwords.access_key_unused", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
 		Title: "Active access key unused for 90 days",
-		CIS:   []string{"1.12"}, Fix: "iam.deactivate_access_key",
+		CIS:   []string{"1.12"}, Fix: "aws.iam.deactivate_unused_key",
 		Kinds: []inventory.Kind{inventory.KindAccessKey},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
@@ -217,7 +217,7 @@ func weakPasswordPolicy() Detector {
 	d := Detector{
 		ID: "passwords.weak_password_policy", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
 		Title: "Account password policy is missing or weak",
-		CIS:   []string{"1.8", "1.9"}, Fix: "iam.set_password_policy",
+		CIS:   []string{"1.8", "1.9"}, Fix: "aws.iam.set_password_policy",
 		Kinds: []inventory.Kind{inventory.KindAccount},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -246,7 +246,7 @@ func imdsv1Exposed() Detector {
 	d := Detector{
 		ID: "passwords.imdsv1_exposed", Pillar: inventory.Passwords, Severity: inventory.SevHigh,
 		Title: "Internet-exposed instance accepts IMDSv1",
-		CIS:   []string{"5.6"}, Fix: "ec2.require_imdsv2",
+		CIS:   []string{"5.6"}, Fix: "aws.ec2.require_imdsv2",
 		Kinds: []inventory.Kind{inventory.KindInstance},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

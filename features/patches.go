@@ -216,7 +216,7 @@ func dbAutoMinorUpgradeOff() Detector {
 	d := Detector{
 		ID: "patches.db_auto_minor_upgrade_off", Pillar: inventory.Patches, Severity: inventory.SevLow,
 		Title: "Database does not apply minor engine upgrades automatically",
-		CIS:   []string{"2.3.2"}, Fix: "rds.enable_auto_minor_upgrade",
+		CIS:   []string{"2.3.2"}, Fix: "",
 		Kinds: []inventory.Kind{inventory.KindDatabase},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

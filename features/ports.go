@@ -82,7 +82,7 @@ func adminPortInternet() Detector {
 	d := Detector{
 		ID: "ports.admin_port_internet", Pillar: inventory.Ports, Severity: inventory.SevHigh,
 		Title: "Admin port (SSH, RDP, WinRM, VNC) reachable from the internet",
-		CIS:   []string{"5.2", "5.3"}, Fix: "network.restrict_ingress",
+		CIS:   []string{"5.2", "5.3"}, Fix: "aws.ec2.revoke_public_ingress",
 		Kinds: []inventory.Kind{inventory.KindInstance},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -95,7 +95,7 @@ func dbPortInternet() Detector {
 	d := Detector{
 		ID: "ports.db_port_internet", Pillar: inventory.Ports, Severity: inventory.SevHigh,
 		Title: "Database or cache port reachable from the internet",
-		Fix:   "network.restrict_ingress",
+		Fix:   "aws.ec2.revoke_public_ingress",
 		Kinds: []inventory.Kind{inventory.KindInstance, inventory.KindDatabase},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -119,7 +119,7 @@ func publicDatabase() Detector {
 	d := Detector{
 		ID: "ports.public_database", Pillar: inventory.Ports, Severity: inventory.SevHigh,
 		Title: "Managed database is publicly accessible",
-		CIS:   []string{"2.3.3"}, Fix: "rds.disable_public_access",
+		CIS:   []string{"2.3.3"}, Fix: "aws.rds.disable_public_access",
 		Kinds: []inventory.Kind{inventory.KindDatabase},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

@@ -435,7 +435,7 @@ func publicBucket() Detector {
 	d := Detector{
 		ID: "privileges.public_bucket", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
 		Title: "Bucket is public (policy or ACL, after block public access)",
-		CIS:   []string{"2.1.4"}, Fix: "s3.block_public_access",
+		CIS:   []string{"2.1.4"}, Fix: "aws.s3.block_public_access",
 		Kinds: []inventory.Kind{inventory.KindBucket},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
