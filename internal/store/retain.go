@@ -7,11 +7,14 @@ import (
 	"slices"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/posture-dev/posture/internal/inventory"
 )
 
 // Retain deletes every committed snapshot but the newest keep, with their
 // resources and assessments, and returns the removed ids, oldest first.
-// keep must be at least 1: Retain never empties the store. If ctx ends
+// keep must be at least 1: Retain never empties the store, and it keeps
+// the newest complete snapshot even when partial ones are newer. If ctx ends
 // midway, the snapshots removed so far are returned with the error; a
 // snapshot being removed is already invisible, and Open finishes the job
 // if the process dies.
@@ -26,9 +29,20 @@ func (s *Store) Retain(ctx context.Context, keep int) ([]string, error) {
 	if len(snaps) <= keep {
 		return nil, nil
 	}
+	// The newest complete snapshot is always kept, even past keep: a run of
+	// partial scans must never push out the last good one.
+	lastGood := ""
+	for _, sn := range snaps {
+		if sn.Status == inventory.StatusComplete {
+			lastGood = sn.ID
+			break
+		}
+	}
 	var victims []string
 	for _, sn := range snaps[keep:] {
-		victims = append(victims, sn.ID)
+		if sn.ID != lastGood {
+			victims = append(victims, sn.ID)
+		}
 	}
 	slices.Reverse(victims)
 

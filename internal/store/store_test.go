@@ -884,3 +884,33 @@ func BenchmarkPut(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/resource")
 }
+
+func TestRetainKeepsLastCompleteSnapshot(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), store.Options{})
+	gap := inventory.Gap{Cloud: inventory.AWS, Account: "111122223333", Region: "eu-west-1", Service: "ec2",
+		Operation: "DescribeSecurityGroups", Reason: inventory.GapAccessDenied, Message: "denied"}
+	old := commit(t, s, estate("old"))
+	good := commit(t, s, estate("good"))
+	commit(t, s, estate("p1"), gap)
+	partial := commit(t, s, estate("p2"), gap)
+
+	removed, err := s.Retain(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, sn := range list {
+		kept = append(kept, sn.ID)
+	}
+	if diff := cmp.Diff([]string{partial.ID, good.ID}, kept); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+	if len(removed) != 2 || removed[0] != old.ID {
+		t.Errorf("removed %v, want the oldest complete and the older partial", removed)
+	}
+}
