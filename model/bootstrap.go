@@ -1,0 +1,485 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/posture-dev/posture/features"
+)
+
+// Rate is one figure the bootstrap simulator uses, with where it comes
+// from. Grade is as in RATES.md: "P" primary source, "T" faithful copy of
+// it, "S" secondary coverage only, "C" computed here, or "assumption".
+type Rate struct {
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	Source string  `json:"source"`
+	Grade  string  `json:"grade"`
+}
+
+// Grades of a Rate.
+const (
+	GradePrimary    = "P"
+	GradeTrueCopy   = "T"
+	GradeSecondary  = "S"
+	GradeComputed   = "C"
+	GradeAssumption = "assumption"
+)
+
+// BootstrapSource is the Provenance.Source of models trained on Bootstrap.
+const BootstrapSource = "bootstrap simulator v1 (per-resource, synthetic)"
+
+type rateID int
+
+const (
+	// estate shape
+	rKindInstance rateID = iota
+	rKindDatabase
+	rKindBucket
+	rKindUser
+	rKindAccessKey
+	rKindAccount
+	// instances
+	rInstExposed
+	rAdminPortGivenExposed
+	rDBPortGivenExposed
+	rIMDSv2
+	rIMDSv2Old
+	rImageAgeMean
+	rAdminRole
+	rOverPrivileged
+	// databases
+	rDBPublicFlag
+	rDBReachableGivenPublic
+	rDBEOL
+	// buckets
+	rPublicBucket
+	rSensitiveInPublic
+	// identities
+	rConsoleUser
+	rOrgNoConsoleMFA
+	rNoMFAGivenNotEnforced
+	rUserAdmin
+	rKeyOver1y
+	rKey90dTo1y
+	rKeyUnusedGivenOld
+	rRootKeys
+	rRootNoMFA
+	rWeakPasswordPolicy
+	// data gaps
+	rUnknownData
+	rScopeGap
+	rUnknownGivenScopeGap
+	// attacker, 30-day window
+	rWeakAdminAuth
+	rHoneypotCompromise
+	rWeakSelfHostedDBAuth
+	rPostgresHoneypot
+	rWeakManagedDBAuth
+	rVulnExposed
+	rVulnOldFactor
+	rCVEExploited30d
+	rCVEsPerVulnHost
+	rEOLKnownVuln
+	rSSRFFlaw
+	rSSRFExploited
+	rPublicBucketFound
+	rConsolePasswordAbuse
+	rKeyLeakOld
+	rKeyLeakYoung
+	rLeakedKeyAbused
+	rAdminTargeting
+	rWeakPolicyFactor
+	rBackground
+	numRates
+)
+
+const (
+	datadog25 = "Datadog State of Cloud Security 2025"
+	unit42v7  = "Unit 42 Cloud Threat Report vol. 7, 2023"
+	unit42hp  = "Unit 42 cloud honeypot study, Jul–Aug 2021"
+)
+
+var rateTable = [numRates]Rate{
+	rKindInstance:  {"share of resources that are compute instances", 0.35, "resource mix of a typical estate", GradeAssumption},
+	rKindDatabase:  {"share of resources that are managed databases", 0.10, "resource mix", GradeAssumption},
+	rKindBucket:    {"share of resources that are storage buckets", 0.20, "resource mix", GradeAssumption},
+	rKindUser:      {"share of resources that are IAM users", 0.15, "resource mix", GradeAssumption},
+	rKindAccessKey: {"share of resources that are access keys", 0.12, "resource mix", GradeAssumption},
+	rKindAccount:   {"share of resources that are accounts", 0.08, "resource mix", GradeAssumption},
+
+	rInstExposed:           {"instances internet-exposed through a real path", 0.25, "no published per-instance figure found", GradeAssumption},
+	rAdminPortGivenExposed: {"exposed instances with an admin port (SSH/RDP) open to the internet", 0.40, "no published figure found", GradeAssumption},
+	rDBPortGivenExposed:    {"exposed instances with a self-hosted database port open to the internet", 0.05, "no published figure found", GradeAssumption},
+	rIMDSv2:                {"EC2 instances enforcing IMDSv2", 0.49, datadog25, GradeTrueCopy},
+	rIMDSv2Old:             {"EC2 instances older than two years enforcing IMDSv2", 0.14, datadog25, GradeTrueCopy},
+	rImageAgeMean:          {"mean image age in years (exponential; ≈20 % older than two years; image age stands in for instance age)", 1.25, "no published figure found", GradeAssumption},
+	rAdminRole:             {"EC2 instances whose role allows full account takeover (admin-equivalent)", 0.024, datadog25, GradeTrueCopy},
+	rOverPrivileged:        {"EC2 instances over-privileged (takeover, lateral movement or excessive data access); not a feature, drives stolen-credential impact", 0.194, datadog25, GradeTrueCopy},
+
+	rDBPublicFlag:           {"managed databases flagged publicly accessible", 0.05, "no published figure found", GradeAssumption},
+	rDBReachableGivenPublic: {"publicly accessible databases whose firewall admits the internet", 0.50, "no published figure found", GradeAssumption},
+	rDBEOL:                  {"managed databases on an end-of-life engine version", 0.15, "no published figure found", GradeAssumption},
+
+	rPublicBucket:      {"S3 buckets effectively public", 0.01, datadog25, GradeTrueCopy},
+	rSensitiveInPublic: {"publicly exposed buckets holding sensitive data", 0.63, unit42v7, GradeSecondary},
+
+	rConsoleUser:           {"IAM users with a console password", 0.60, "no published figure found", GradeAssumption},
+	rOrgNoConsoleMFA:       {"organisations not enforcing MFA for console users", 0.76, unit42v7, GradeSecondary},
+	rNoMFAGivenNotEnforced: {"console users without MFA where MFA is not enforced", 0.50, "no published figure found", GradeAssumption},
+	rUserAdmin:             {"IAM users or key owners with admin-equivalent policies", 0.15, "no published figure found", GradeAssumption},
+	rKeyOver1y:             {"IAM users with an active access key older than one year", 0.59, datadog25, GradeTrueCopy},
+	rKey90dTo1y:            {"IAM users whose oldest active key is 90 days to one year old", 0.06, "added to the >1 year figure to reach the 90-day threshold", GradeAssumption},
+	rKeyUnusedGivenOld:     {"old active keys unused for 90 days or more (\"over half\")", 0.50, datadog25, GradeTrueCopy},
+	rRootKeys:              {"accounts whose root user has access keys", 0.03, "no published figure found", GradeAssumption},
+	rRootNoMFA:             {"organisations not enforcing MFA for root / admin users (used per account)", 0.58, unit42v7, GradeSecondary},
+	rWeakPasswordPolicy:    {"accounts with a missing or weak password policy", 0.50, "no published figure found", GradeAssumption},
+
+	rUnknownData:          {"resources with a fact that could not be read (a Gap); the fact is hidden from the features but still drives the label", 0.03, "no published figure found", GradeAssumption},
+	rScopeGap:             {"resources in an account or region with gaps", 0.05, "no published figure found", GradeAssumption},
+	rUnknownGivenScopeGap: {"resources in a gapped scope that also miss a fact", 0.30, "no published figure found", GradeAssumption},
+
+	rWeakAdminAuth:        {"internet-facing SSH/RDP endpoints accepting guessable credentials", 0.10, "no published figure found (honeypots are weak by design)", GradeAssumption},
+	rHoneypotCompromise:   {"weakly protected exposed SSH/RDP/DB endpoint compromised within 30 days (80 % within 24 h, all within a week)", 1.0, unit42hp, GradeSecondary},
+	rWeakSelfHostedDBAuth: {"internet-facing self-hosted databases with weak or default credentials", 0.15, "no published figure found", GradeAssumption},
+	rPostgresHoneypot:     {"weak Postgres endpoints compromised by one actor within 30 seconds", 0.96, unit42hp, GradeSecondary},
+	rWeakManagedDBAuth:    {"internet-reachable managed databases with weak credentials", 0.05, "no published figure found", GradeAssumption},
+	rVulnExposed:          {"publicly exposed hosts with unpatched high/critical (CVSS ≥ 7) vulnerabilities", 0.11, unit42v7, GradeSecondary},
+	rVulnOldFactor:        {"how many times likelier an image older than 180 days is to carry one (the 11 % is kept overall)", 4, "no published figure found", GradeAssumption},
+	rCVEExploited30d:      {"CVSS ≥ 7 CVEs exploited within 30 days (precision of CVSS ≥ 7 as a 30-day exploitation predictor)", 0.039, "Jacobs et al., EPSS v3, EuroS&PW 2023", GradeTrueCopy},
+	rCVEsPerVulnHost:      {"high/critical CVEs on a vulnerable host", 3, "no published figure found", GradeAssumption},
+	rEOLKnownVuln:         {"end-of-life database engines with a known remotely exploitable CVE", 0.50, "no published figure found", GradeAssumption},
+	rSSRFFlaw:             {"exposed instances running an app with an SSRF-class flaw (SSRF, open proxy, XXE) reaching the metadata service", 0.10, "no published figure found", GradeAssumption},
+	rSSRFExploited:        {"SSRF-class flaws found and used against IMDSv1 within 30 days (recon to attack ≈10 min, Sysdig 2023, is context only)", 0.50, "no published figure found", GradeAssumption},
+	rPublicBucketFound:    {"public buckets found and read by an attacker within 30 days", 0.50, "no published figure found", GradeAssumption},
+	rConsolePasswordAbuse: {"console passwords without MFA abused (stuffing, spraying, phishing) within 30 days", 0.01, "no published figure found", GradeAssumption},
+	rKeyLeakOld:           {"access keys older than 90 days leaked (repo, CI log, laptop) within 30 days", 0.005, "no published figure found", GradeAssumption},
+	rKeyLeakYoung:         {"newer access keys leaked within 30 days", 0.002, "no published figure found", GradeAssumption},
+	rLeakedKeyAbused:      {"leaked AWS keys abused within the window (public GitHub leaks abused in about 1 minute)", 1.0, "Comparitech GitHub honeypot", GradePrimary},
+	rAdminTargeting:       {"factor on credential attacks against admin-equivalent identities", 2, "no published figure found", GradeAssumption},
+	rWeakPolicyFactor:     {"factor on password attacks in accounts with a weak password policy", 2, "no published figure found", GradeAssumption},
+	rBackground:           {"30-day compromise by vectors not modelled (insider, zero-day, supply chain), any resource", 0.001, "no published figure found", GradeAssumption},
+}
+
+// Rates lists every figure the bootstrap simulator uses, for the model card.
+func Rates() []Rate { return slices.Clone(rateTable[:]) }
+
+func rate(id rateID) float64 { return rateTable[id].Value }
+
+// BootstrapAssumptions states how the simulator combines its rates.
+const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label.`
+
+// BootstrapP draws n synthetic resources, columns in features.Current
+// order, and each one's probability p of being materially compromised
+// within 30 days under the simulated attacker. p is the expected label:
+// the mean of infinitely many Monte-Carlo attacker runs against that
+// resource. The same n and seed give the same rows, and the same rows as
+// Bootstrap.
+func BootstrapP(n int, seed int64) (X [][]float64, p []float64, err error) {
+	return bootstrapRisk(n, seed)
+}
+
+// Bootstrap draws the rows of BootstrapP and one Bernoulli(p) label per
+// row (one simulated attacker run each), for training on binary labels.
+func Bootstrap(n int, seed int64) (X [][]float64, y []float64, err error) {
+	X, p, err := bootstrapRisk(n, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x6c6162656c)) // labels stream
+	y = make([]float64, n)
+	for i := range p {
+		if rng.Float64() < p[i] {
+			y[i] = 1
+		}
+	}
+	return X, y, nil
+}
+
+// cols holds feature positions resolved from the schema by name.
+type cols struct {
+	exposed, adminPort, dbPort, publicDB, publicBucket, adminEq, exposedAdmin, holdsAdmin,
+	noMFA, keyOld, keyUnused, rootKeys, rootNoMFA, weakPolicy, imdsv1, imdsv1Exposed,
+	imageAge, imageOld, eol, unknown, scopeGap int
+}
+
+func resolve(s features.Schema) (cols, error) {
+	var c cols
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{
+		{features.FInternetExposed, &c.exposed}, {features.FAdminPortInternet, &c.adminPort},
+		{features.FDBPortInternet, &c.dbPort}, {features.FPublicDatabase, &c.publicDB},
+		{features.FPublicBucket, &c.publicBucket}, {features.FAdminEquivalent, &c.adminEq},
+		{features.FExposedAdminRole, &c.exposedAdmin}, {features.FHoldsAdminRole, &c.holdsAdmin},
+		{features.FConsoleNoMFA, &c.noMFA}, {features.FKeyOld, &c.keyOld},
+		{features.FKeyUnused, &c.keyUnused}, {features.FRootKeys, &c.rootKeys},
+		{features.FRootNoMFA, &c.rootNoMFA}, {features.FWeakPasswordPol, &c.weakPolicy},
+		{features.FIMDSv1, &c.imdsv1}, {features.FIMDSv1Exposed, &c.imdsv1Exposed},
+		{features.FImageAge, &c.imageAge}, {features.FImageOld, &c.imageOld},
+		{features.FEOLEngine, &c.eol}, {features.FUnknownData, &c.unknown},
+		{features.FScopeGap, &c.scopeGap},
+	} {
+		if *f.dst = s.Index(f.name); *f.dst < 0 {
+			return c, fmt.Errorf("schema %s has no feature %q that the simulator draws", s.Version, f.name)
+		}
+	}
+	return c, nil
+}
+
+// bootstrapRisk draws the rows and each row's true 30-day compromise
+// probability.
+func bootstrapRisk(n int, seed int64) ([][]float64, []float64, error) {
+	if n <= 0 {
+		return nil, nil, fmt.Errorf("bootstrap needs a positive row count, got %d", n)
+	}
+	c, err := resolve(features.Current)
+	if err != nil {
+		return nil, nil, err
+	}
+	kinds := []rateID{rKindInstance, rKindDatabase, rKindBucket, rKindUser, rKindAccessKey, rKindAccount}
+	var total float64
+	for _, k := range kinds {
+		total += rate(k)
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x7265736f75726365)) // rows stream
+	s := sim{c: c, rng: rng, d: len(features.Current.Features)}
+	X := make([][]float64, n)
+	p := make([]float64, n)
+	for i := range X {
+		u := rng.Float64() * total
+		kind := kinds[len(kinds)-1]
+		for _, k := range kinds {
+			if u < rate(k) {
+				kind = k
+				break
+			}
+			u -= rate(k)
+		}
+		X[i], p[i] = s.draw(kind)
+	}
+	return X, p, nil
+}
+
+type sim struct {
+	c   cols
+	rng *rand.Rand
+	d   int
+}
+
+func (s sim) bern(p float64) bool { return s.rng.Float64() < p }
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// combine is 1 − Π(1 − p_i): independent vectors, any one succeeding.
+func combine(ps ...float64) float64 {
+	q := 1.0
+	for _, p := range ps {
+		q *= 1 - min(max(p, 0), 1)
+	}
+	return 1 - q
+}
+
+// facts is one resource's true configuration; maskable lists groups of
+// feature columns a Gap can hide together.
+type facts struct {
+	x        []float64
+	maskable [][]int
+}
+
+func (s sim) draw(kind rateID) ([]float64, float64) {
+	f := facts{x: make([]float64, s.d)}
+	var vectors []float64
+	switch kind {
+	case rKindInstance:
+		vectors = s.instance(&f)
+	case rKindDatabase:
+		vectors = s.database(&f)
+	case rKindBucket:
+		vectors = s.bucket(&f)
+	case rKindUser:
+		vectors = s.user(&f, true)
+	case rKindAccessKey:
+		vectors = s.user(&f, false)
+	case rKindAccount:
+		vectors = s.account(&f)
+	}
+	p := combine(append(vectors, rate(rBackground))...)
+
+	// Gaps: the label above used the true facts; the features lose one.
+	gap := s.bern(rate(rScopeGap))
+	unknown := s.bern(rate(rUnknownData)) || (gap && s.bern(rate(rUnknownGivenScopeGap)))
+	if unknown && len(f.maskable) > 0 {
+		for _, j := range f.maskable[s.rng.IntN(len(f.maskable))] {
+			f.x[j] = 0
+		}
+	}
+	f.x[s.c.unknown] = b2f(unknown)
+	f.x[s.c.scopeGap] = b2f(gap)
+	s.derive(f.x)
+	return f.x, p
+}
+
+// derive recomputes the path features from what the features show.
+func (s sim) derive(x []float64) {
+	c := s.c
+	x[c.exposedAdmin] = x[c.exposed] * x[c.holdsAdmin]
+	x[c.imdsv1Exposed] = x[c.exposed] * x[c.imdsv1]
+}
+
+func (s sim) instance(f *facts) []float64 {
+	c := s.c
+	mean := rate(rImageAgeMean)
+	age := min(s.rng.ExpFloat64()*mean, 10)
+	old2y := math.Exp(-2 / mean) // share older than two years
+	// IMDSv2 enforced on 14 % of old instances and on enough young ones
+	// to keep 49 % overall.
+	v2Young := (rate(rIMDSv2) - old2y*rate(rIMDSv2Old)) / (1 - old2y)
+	v2 := s.bern(v2Young)
+	if age > 2 {
+		v2 = s.bern(rate(rIMDSv2Old))
+	}
+	exposed := s.bern(rate(rInstExposed))
+	adminPort := exposed && s.bern(rate(rAdminPortGivenExposed))
+	dbPort := exposed && s.bern(rate(rDBPortGivenExposed))
+	admin := s.bern(rate(rAdminRole))
+	// Over-privileged but not admin: the rest of the 19.4 %.
+	overPriv := admin || s.bern((rate(rOverPrivileged)-rate(rAdminRole))/(1-rate(rAdminRole)))
+	imageOld := age > 180.0/365
+
+	f.x[c.exposed] = b2f(exposed)
+	f.x[c.adminPort] = b2f(adminPort)
+	f.x[c.dbPort] = b2f(dbPort)
+	f.x[c.holdsAdmin] = b2f(admin)
+	f.x[c.imdsv1] = b2f(!v2)
+	f.x[c.imageAge] = age
+	f.x[c.imageOld] = b2f(imageOld)
+	f.maskable = [][]int{{c.exposed, c.adminPort, c.dbPort}, {c.holdsAdmin}, {c.imdsv1}, {c.imageAge, c.imageOld}}
+
+	var v []float64
+	if adminPort {
+		v = append(v, rate(rWeakAdminAuth)*rate(rHoneypotCompromise))
+	}
+	if dbPort {
+		v = append(v, rate(rWeakSelfHostedDBAuth)*rate(rPostgresHoneypot))
+	}
+	if exposed {
+		// Keep 11 % vulnerable overall among exposed hosts, old images
+		// rVulnOldFactor times likelier.
+		pOld := math.Exp(-(180.0 / 365) / mean)
+		young := rate(rVulnExposed) / (pOld*rate(rVulnOldFactor) + (1 - pOld))
+		pv := young
+		if imageOld {
+			pv = young * rate(rVulnOldFactor)
+		}
+		exploit := 1 - math.Pow(1-rate(rCVEExploited30d), rate(rCVEsPerVulnHost))
+		v = append(v, pv*exploit)
+		// SSRF → IMDSv1 → role credentials: material only if the role
+		// grants something.
+		if !v2 && overPriv {
+			v = append(v, rate(rSSRFFlaw)*rate(rSSRFExploited))
+		}
+	}
+	return v
+}
+
+func (s sim) database(f *facts) []float64 {
+	c := s.c
+	public := s.bern(rate(rDBPublicFlag))
+	reachable := public && s.bern(rate(rDBReachableGivenPublic))
+	eol := s.bern(rate(rDBEOL))
+	f.x[c.publicDB] = b2f(public)
+	f.x[c.dbPort] = b2f(reachable)
+	f.x[c.exposed] = b2f(reachable)
+	f.x[c.eol] = b2f(eol)
+	f.maskable = [][]int{{c.publicDB, c.dbPort, c.exposed}, {c.eol}}
+	var v []float64
+	if reachable {
+		v = append(v, rate(rWeakManagedDBAuth)*rate(rPostgresHoneypot))
+		if eol {
+			exploit := 1 - math.Pow(1-rate(rCVEExploited30d), rate(rCVEsPerVulnHost))
+			v = append(v, rate(rEOLKnownVuln)*exploit)
+		}
+	}
+	return v
+}
+
+func (s sim) bucket(f *facts) []float64 {
+	public := s.bern(rate(rPublicBucket))
+	f.x[s.c.publicBucket] = b2f(public)
+	f.maskable = [][]int{{s.c.publicBucket}}
+	if !public {
+		return nil
+	}
+	return []float64{rate(rSensitiveInPublic) * rate(rPublicBucketFound)}
+}
+
+// user draws an IAM user (console and keys) or, with console false, an
+// access key with its owner's privileges.
+func (s sim) user(f *facts, console bool) []float64 {
+	c := s.c
+	admin := s.bern(rate(rUserAdmin))
+	target := 1.0
+	if admin {
+		target = rate(rAdminTargeting)
+	}
+	u := s.rng.Float64()
+	old := u < rate(rKeyOver1y)+rate(rKey90dTo1y)
+	unused := old && s.bern(rate(rKeyUnusedGivenOld))
+	f.x[c.adminEq] = b2f(admin)
+	f.x[c.keyOld] = b2f(old)
+	f.x[c.keyUnused] = b2f(unused)
+	f.maskable = [][]int{{c.adminEq}, {c.keyOld, c.keyUnused}}
+
+	leak := rate(rKeyLeakYoung)
+	if old {
+		leak = rate(rKeyLeakOld)
+	}
+	v := []float64{leak * rate(rLeakedKeyAbused) * target}
+	if console && s.bern(rate(rConsoleUser)) {
+		noMFA := s.bern(rate(rOrgNoConsoleMFA)) && s.bern(rate(rNoMFAGivenNotEnforced))
+		f.x[c.noMFA] = b2f(noMFA)
+		f.maskable = append(f.maskable, []int{c.noMFA})
+		if noMFA {
+			v = append(v, rate(rConsolePasswordAbuse)*target)
+		}
+	}
+	return v
+}
+
+func (s sim) account(f *facts) []float64 {
+	c := s.c
+	rootKeys := s.bern(rate(rRootKeys))
+	rootNoMFA := s.bern(rate(rRootNoMFA))
+	weak := s.bern(rate(rWeakPasswordPolicy))
+	usersNoMFA := s.bern(rate(rOrgNoConsoleMFA))
+	f.x[c.rootKeys] = b2f(rootKeys)
+	f.x[c.rootNoMFA] = b2f(rootNoMFA)
+	f.x[c.weakPolicy] = b2f(weak)
+	f.x[c.noMFA] = b2f(usersNoMFA)
+	f.maskable = [][]int{{c.rootKeys}, {c.rootNoMFA}, {c.weakPolicy}, {c.noMFA}}
+
+	pw := 1.0
+	if weak {
+		pw = rate(rWeakPolicyFactor)
+	}
+	var v []float64
+	if rootKeys {
+		v = append(v, rate(rKeyLeakOld)*rate(rLeakedKeyAbused)*rate(rAdminTargeting))
+	}
+	if rootNoMFA {
+		v = append(v, rate(rConsolePasswordAbuse)*pw*rate(rAdminTargeting))
+	}
+	if usersNoMFA {
+		v = append(v, rate(rConsolePasswordAbuse)*pw)
+	}
+	return v
+}
