@@ -92,11 +92,16 @@ func Start(estate *Estate, addr string, opts Options) (*Server, error) {
 // URL is the base endpoint to give the SDKs.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
-// Close stops the server.
+// Close stops the server: in-flight requests get a moment to finish, then
+// every connection is closed (idle keep-alive connections of SDK clients
+// would otherwise hold Shutdown for seconds).
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return s.srv.Close()
 }
 
 // Requests reports how many requests of service/action were served,

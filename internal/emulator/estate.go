@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -82,9 +84,9 @@ func load(fsys fs.FS, dir, label string) (*Estate, error) {
 		{"rds.json", &e.AWS.RDS, false},
 	}
 	for _, f := range files {
-		b, err := fs.ReadFile(fsys, dir+"/"+f.name)
+		b, err := fs.ReadFile(fsys, path.Join(dir, f.name))
 		if err != nil {
-			if !f.required && os.IsNotExist(err) || !f.required && strings.Contains(err.Error(), "not exist") {
+			if !f.required && errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
 			return nil, fmt.Errorf("load estate %s: %w", label, err)

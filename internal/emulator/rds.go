@@ -1,8 +1,185 @@
 package emulator
 
-// RDSEstate is rds.json. (Filled in by the RDS work.)
-type RDSEstate struct{}
+import (
+	"encoding/xml"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
-func serveRDS(e *Estate, r *request, pageSize int) (any, error) {
-	return nil, errorf(400, "InvalidAction", "emulator: rds action %q not served", r.Action)
+// RDSEstate is rds.json: the account's DB instances, in every region.
+type RDSEstate struct {
+	DBInstances []RDSInstance `json:"db_instances"`
+}
+
+// RDSInstance is one DB instance.
+type RDSInstance struct {
+	Region                  string            `json:"region"`
+	DBInstanceIdentifier    string            `json:"db_instance_identifier"`
+	DBInstanceClass         string            `json:"db_instance_class"`
+	Engine                  string            `json:"engine"`
+	EngineVersion           string            `json:"engine_version"`
+	DBInstanceStatus        string            `json:"db_instance_status,omitempty"` // default "available"
+	InstanceCreateTime      time.Time         `json:"instance_create_time"`
+	PubliclyAccessible      bool              `json:"publicly_accessible"`
+	Port                    int               `json:"port"`
+	AutoMinorVersionUpgrade bool              `json:"auto_minor_version_upgrade"`
+	StorageEncrypted        bool              `json:"storage_encrypted"`
+	KmsKeyID                string            `json:"kms_key_id,omitempty"`
+	AvailabilityZone        string            `json:"availability_zone,omitempty"`
+	DBSubnetGroup           RDSSubnetGroup    `json:"db_subnet_group"`
+	VpcSecurityGroups       []string          `json:"vpc_security_groups"` // sg ids
+	Tags                    map[string]string `json:"tags,omitempty"`
+}
+
+// RDSSubnetGroup is the DB subnet group of an instance.
+type RDSSubnetGroup struct {
+	Name    string      `json:"name"`
+	VpcID   string      `json:"vpc_id"`
+	Subnets []RDSSubnet `json:"subnets"`
+}
+
+// RDSSubnet is one subnet of a DB subnet group.
+type RDSSubnet struct {
+	ID               string `json:"id"`
+	AvailabilityZone string `json:"availability_zone"`
+}
+
+// serveRDS answers DescribeDBInstances for the request's region, paginated
+// with MaxRecords and Marker.
+func serveRDS(e *Estate, r *request, server int) (any, error) {
+	if r.Action != "DescribeDBInstances" {
+		return nil, errorf(400, "InvalidAction", "emulator: rds action %q not served", r.Action)
+	}
+	if reg := e.AWS.Account.region(r.Region); reg == nil || reg.OptInStatus == "not-opted-in" {
+		return nil, errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	if _, ok := r.Params["Filters.Filter.1.Name"]; ok {
+		return nil, errorf(400, "InvalidParameterValue", "emulator: DescribeDBInstances filters are not served")
+	}
+	var dbs []RDSInstance
+	for _, db := range e.AWS.RDS.DBInstances {
+		if db.Region == r.Region && (r.Get("DBInstanceIdentifier") == "" || r.Get("DBInstanceIdentifier") == db.DBInstanceIdentifier) {
+			dbs = append(dbs, db)
+		}
+	}
+	if id := r.Get("DBInstanceIdentifier"); id != "" && len(dbs) == 0 {
+		return nil, errorf(404, "DBInstanceNotFound", "DBInstance %s not found.", id)
+	}
+	slices.SortFunc(dbs, func(a, b RDSInstance) int {
+		return strings.Compare(a.DBInstanceIdentifier, b.DBInstanceIdentifier)
+	})
+	from, to, next, err := page(len(dbs), r.Get("Marker"), pageSize(r, server))
+	if err != nil {
+		return nil, err
+	}
+	type resp struct {
+		XMLName xml.Name `xml:"http://rds.amazonaws.com/doc/2014-10-31/ DescribeDBInstancesResponse"`
+		Result  struct {
+			DBInstances []rdsInstanceXML `xml:"DBInstances>DBInstance"`
+			Marker      string           `xml:",omitempty"`
+		} `xml:"DescribeDBInstancesResult"`
+		Metadata struct {
+			RequestId string
+		} `xml:"ResponseMetadata"`
+	}
+	var v resp
+	v.Result.Marker = next
+	v.Metadata.RequestId = "emulated"
+	for _, db := range dbs[from:to] {
+		v.Result.DBInstances = append(v.Result.DBInstances, rdsInstanceOf(e.AWS.Account.ID, db))
+	}
+	return v, nil
+}
+
+// rdsInstanceXML is a DBInstance element, in the API's names.
+type rdsInstanceXML struct {
+	DBInstanceIdentifier string
+	DBInstanceArn        string
+	DBInstanceClass      string
+	Engine               string
+	EngineVersion        string
+	DBInstanceStatus     string
+	InstanceCreateTime   string
+	Endpoint             struct {
+		Address      string
+		Port         int
+		HostedZoneId string
+	}
+	AvailabilityZone        string `xml:",omitempty"`
+	PubliclyAccessible      bool
+	AutoMinorVersionUpgrade bool
+	StorageEncrypted        bool
+	KmsKeyId                string `xml:",omitempty"`
+	DBSubnetGroup           struct {
+		DBSubnetGroupName        string
+		DBSubnetGroupDescription string
+		VpcId                    string
+		SubnetGroupStatus        string
+		Subnets                  []rdsSubnetXML `xml:"Subnets>Subnet"`
+	}
+	VpcSecurityGroups []rdsSGXML  `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
+	TagList           []rdsTagXML `xml:"TagList>Tag"`
+}
+
+type rdsSubnetXML struct {
+	SubnetIdentifier       string
+	SubnetAvailabilityZone struct{ Name string }
+	SubnetStatus           string
+}
+
+type rdsSGXML struct {
+	VpcSecurityGroupId string
+	Status             string
+}
+
+type rdsTagXML struct {
+	Key   string
+	Value string
+}
+
+func rdsInstanceOf(account string, db RDSInstance) rdsInstanceXML {
+	x := rdsInstanceXML{
+		DBInstanceIdentifier:    db.DBInstanceIdentifier,
+		DBInstanceArn:           fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", db.Region, account, db.DBInstanceIdentifier),
+		DBInstanceClass:         db.DBInstanceClass,
+		Engine:                  db.Engine,
+		EngineVersion:           db.EngineVersion,
+		DBInstanceStatus:        db.DBInstanceStatus,
+		InstanceCreateTime:      db.InstanceCreateTime.UTC().Format(time.RFC3339),
+		AvailabilityZone:        db.AvailabilityZone,
+		PubliclyAccessible:      db.PubliclyAccessible,
+		AutoMinorVersionUpgrade: db.AutoMinorVersionUpgrade,
+		StorageEncrypted:        db.StorageEncrypted,
+		KmsKeyId:                db.KmsKeyID,
+	}
+	if x.DBInstanceStatus == "" {
+		x.DBInstanceStatus = "available"
+	}
+	x.Endpoint.Address = fmt.Sprintf("%s.cemulated0000.%s.rds.amazonaws.com", db.DBInstanceIdentifier, db.Region)
+	x.Endpoint.Port = db.Port
+	x.Endpoint.HostedZoneId = "Z29XKXDKYMONMX"
+	g := db.DBSubnetGroup
+	x.DBSubnetGroup.DBSubnetGroupName = g.Name
+	x.DBSubnetGroup.DBSubnetGroupDescription = g.Name
+	x.DBSubnetGroup.VpcId = g.VpcID
+	x.DBSubnetGroup.SubnetGroupStatus = "Complete"
+	for _, s := range g.Subnets {
+		sx := rdsSubnetXML{SubnetIdentifier: s.ID, SubnetStatus: "Active"}
+		sx.SubnetAvailabilityZone.Name = s.AvailabilityZone
+		x.DBSubnetGroup.Subnets = append(x.DBSubnetGroup.Subnets, sx)
+	}
+	for _, sg := range db.VpcSecurityGroups {
+		x.VpcSecurityGroups = append(x.VpcSecurityGroups, rdsSGXML{VpcSecurityGroupId: sg, Status: "active"})
+	}
+	keys := make([]string, 0, len(db.Tags))
+	for k := range db.Tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		x.TagList = append(x.TagList, rdsTagXML{Key: k, Value: db.Tags[k]})
+	}
+	return x
 }

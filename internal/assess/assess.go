@@ -1,0 +1,118 @@
+// Package assess runs the analysis stages on one snapshot: the resource
+// graph, the 4P signals, the feature vectors and the model's scores with
+// their reasons. It is what `posture score`, `report` and `fix` share.
+package assess
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/posture-dev/posture/features"
+	"github.com/posture-dev/posture/internal/inventory"
+	"github.com/posture-dev/posture/model"
+)
+
+// Reasons is how many contributing features each assessment names.
+const Reasons = 3
+
+// Result is an assessed snapshot.
+type Result struct {
+	Graph       *features.Graph
+	Signals     map[string][]inventory.Signal // by resource id
+	Vectors     map[string]features.Vector    // by resource id
+	Assessments []inventory.Assessment        // riskiest first
+}
+
+// Run assesses resources as of now (the snapshot's time, so re-scoring an
+// old snapshot gives the answer it would have given then).
+func Run(resources []inventory.Resource, gaps []inventory.Gap, m *model.Model, now time.Time) (*Result, error) {
+	if err := m.Check(features.Current); err != nil {
+		return nil, err
+	}
+	g := features.NewGraph(resources, gaps)
+	sigs := features.Detect(g, now)
+	vecs := features.Extract(g, sigs, now)
+	res := &Result{Graph: g, Signals: sigs, Vectors: make(map[string]features.Vector, len(vecs))}
+	for _, v := range vecs {
+		r := g.Resource(v.Resource)
+		if r == nil {
+			return nil, fmt.Errorf("assess: vector for unknown resource %s", v.Resource)
+		}
+		res.Vectors[v.Resource] = v
+		res.Assessments = append(res.Assessments, inventory.Assessment{
+			Resource: *r,
+			Risk:     m.Predict(v.Values),
+			Signals:  sigs[v.Resource],
+			Reasons:  withEvidence(m.Explain(v.Values, features.Current, Reasons), sigs[v.Resource]),
+		})
+	}
+	sort.SliceStable(res.Assessments, func(i, j int) bool {
+		a, b := res.Assessments[i], res.Assessments[j]
+		if a.Risk != b.Risk {
+			return a.Risk > b.Risk
+		}
+		return a.Resource.ID < b.Resource.ID
+	})
+	return res, nil
+}
+
+// CountSignals counts the signals detected (not unknown) in a snapshot.
+func CountSignals(resources []inventory.Resource, gaps []inventory.Gap, now time.Time) int {
+	n := 0
+	for _, ss := range features.Detect(features.NewGraph(resources, gaps), now) {
+		for _, s := range ss {
+			if !s.Unknown {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// evidenceKeys are the evidence fields worth a place in a one-line reason,
+// in the order they are shown.
+var evidenceKeys = []string{"port", "protocol", "source", "via", "role", "policy", "acl_grants", "principal",
+	"actions", "days", "image", "engine", "version", "eol", "weaknesses", "keys"}
+
+// withEvidence rewrites the text of reasons that a detected signal backs
+// with that signal's title and its key evidence ("Admin port … reachable
+// from the internet: port 22, tcp, source 0.0.0.0/0, via sg-0ssh…"), so
+// people read the concrete fact rather than the feature's definition.
+func withEvidence(rs []inventory.Reason, sigs []inventory.Signal) []inventory.Reason {
+	for i := range rs {
+		for _, s := range sigs {
+			if s.ID != rs[i].Signal || rs[i].Signal == "" {
+				continue
+			}
+			var parts []string
+			for _, k := range evidenceKeys {
+				if v, ok := s.Evidence[k]; ok && v != "" {
+					parts = append(parts, k+" "+shortID(v))
+				}
+			}
+			rs[i].Text = s.Title
+			if s.Unknown {
+				rs[i].Text += " (could not be checked)"
+			}
+			if len(parts) > 0 {
+				rs[i].Text += ": " + strings.Join(parts, ", ")
+			}
+			break
+		}
+	}
+	return rs
+}
+
+// shortID turns an ARN into its last path element (sg-0ssh…, web-admin-role)
+// and leaves other values alone.
+func shortID(v string) string {
+	if !strings.HasPrefix(v, "arn:") {
+		return v
+	}
+	if i := strings.LastIndexAny(v, "/:"); i >= 0 && i < len(v)-1 {
+		return v[i+1:]
+	}
+	return v
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/posture-dev/posture/internal/report"
+)
+
+// ReportOptions are the flags of `posture report`.
+type ReportOptions struct {
+	Format   string
+	Snapshot string
+	Model    string
+	Out      string
+	Top      int
+}
+
+// NewReportCommand builds `posture report`.
+func NewReportCommand(g *Global) *cobra.Command {
+	var o ReportOptions
+	cmd := &cobra.Command{
+		Use:   "report --format json|html|table [--snapshot ID] [--out FILE]",
+		Short: "Export the risk report of a snapshot",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := report.ParseFormat(o.Format)
+			if err != nil {
+				return usageError("report: %v", err)
+			}
+			if o.Top < 0 {
+				return usageError("report: --top must not be negative")
+			}
+			st, err := g.OpenStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			a, err := assessSnapshot(cmd.Context(), st, o.Snapshot, o.Model)
+			if err != nil {
+				return err
+			}
+			f, closeOut, err := createOut(g, o.Out)
+			if err != nil {
+				return err
+			}
+			var out io.Writer = g.Out
+			if f != nil {
+				out = f
+			}
+			w, err := report.NewWriter(format, out, report.Options{Top: o.Top})
+			if err != nil {
+				closeOut()
+				return err
+			}
+			if err := w.Write(cmd.Context(), buildReport(g, a)); err != nil {
+				closeOut()
+				return err
+			}
+			return closeOut()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Format, "format", "table", "json, html or table")
+	f.StringVar(&o.Snapshot, "snapshot", "latest", "snapshot id")
+	f.StringVar(&o.Model, "model", "", "model file (default: the shipped model)")
+	f.StringVarP(&o.Out, "out", "o", "", "write to FILE instead of stdout")
+	f.IntVar(&o.Top, "top", 0, "only the N riskiest resources (0: all; the table defaults to 10)")
+	return cmd
+}
