@@ -29,6 +29,14 @@ func consoleWithoutMFA() Detector {
 		if u == nil {
 			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "user attributes not collected"})}
 		}
+		// Fail closed: a console password or MFA list that could not be
+		// read is unknown, never "no console" or "has MFA".
+		switch {
+		case !u.Known(inventory.UserConsolePassword) && len(u.MFADevices) == 0:
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "console password (login profile) could not be read"})}
+		case u.ConsolePassword && !u.Known(inventory.UserMFADevices):
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "MFA devices could not be read"})}
+		}
 		if !u.ConsolePassword || len(u.MFADevices) > 0 {
 			return nil
 		}

@@ -47,6 +47,13 @@ func TestPasswordSignals(t *testing.T) {
 		{"safe twin: no console password", []inventory.Resource{user("u-1", nil)}, "u-1", "passwords.console_without_mfa", nil, nil},
 		{"user attributes missing: unknown", []inventory.Resource{res("u-1", inventory.KindUser)}, "u-1",
 			"passwords.console_without_mfa", nil, []hit{{Unknown: true}}},
+		{"login profile unreadable: unknown, not 'no console'", []inventory.Resource{user("u-1", func(u *inventory.User) {
+			u.Unknown = []inventory.UserSetting{inventory.UserConsolePassword}
+		})}, "u-1", "passwords.console_without_mfa", nil, []hit{{Unknown: true}}},
+		{"console user, MFA list unreadable: unknown, not 'has MFA'", []inventory.Resource{user("u-1", func(u *inventory.User) {
+			u.ConsolePassword = true
+			u.Unknown = []inventory.UserSetting{inventory.UserMFADevices}
+		})}, "u-1", "passwords.console_without_mfa", nil, []hit{{Unknown: true}}},
 
 		{"active key 200 days old", []inventory.Resource{key(func(k *inventory.AccessKey) { k.Created = now.AddDate(0, 0, -200) })}, "AKIA1",
 			"passwords.access_key_old", []string{"days", "user"}, []hit{{Evidence: map[string]string{"days": "200", "user": "u-1"}}}},

@@ -229,6 +229,7 @@ func iamUserCredentials(ctx context.Context, c iamAPI, s scope, out *collectors.
 	case errors.As(err, &nse):
 		u.User.ConsolePassword = false
 	default:
+		u.User.Unknown = append(u.User.Unknown, inventory.UserConsolePassword)
 		if gerr := s.gap(out, "iam", "GetLoginProfile", u.ID, err); gerr != nil {
 			return nil, gerr
 		}
@@ -238,6 +239,7 @@ func iamUserCredentials(ctx context.Context, c iamAPI, s scope, out *collectors.
 	for mfa.HasMorePages() {
 		page, err := mfa.NextPage(ctx)
 		if err != nil {
+			u.User.Unknown = append(u.User.Unknown, inventory.UserMFADevices)
 			if gerr := s.gap(out, "iam", "ListMFADevices", u.ID, err); gerr != nil {
 				return nil, gerr
 			}
@@ -253,6 +255,7 @@ func iamUserCredentials(ctx context.Context, c iamAPI, s scope, out *collectors.
 	for kp.HasMorePages() {
 		page, err := kp.NextPage(ctx)
 		if err != nil {
+			u.User.Unknown = append(u.User.Unknown, inventory.UserAccessKeys)
 			if gerr := s.gap(out, "iam", "ListAccessKeys", u.ID, err); gerr != nil {
 				return keys, gerr
 			}

@@ -111,6 +111,18 @@ func TestIAMDenied(t *testing.T) {
 			},
 		},
 		{
+			action:       "GetLoginProfile",
+			gapResources: users,
+			check: func(t *testing.T, rs []inventory.Resource) {
+				for _, id := range users {
+					u := resourceByID(rs, id)
+					if u == nil || u.User.Known(inventory.UserConsolePassword) {
+						t.Errorf("%s: console password should be marked unknown, got %+v", id, u)
+					}
+				}
+			},
+		},
+		{
 			action:       "GetAccountPasswordPolicy",
 			gapResources: []string{account},
 			check: func(t *testing.T, rs []inventory.Resource) {

@@ -338,6 +338,28 @@ type User struct {
 	Groups           []string    `json:"groups,omitempty"`
 	AttachedPolicies []string    `json:"attached_policies,omitempty"`
 	InlinePolicies   []string    `json:"inline_policies,omitempty"` // policy resource ids
+	// Unknown lists the settings that could not be read (a Gap says why);
+	// their fields hold zero values that must not be read as "none".
+	Unknown []UserSetting `json:"unknown,omitempty"`
+}
+
+// UserSetting names a setting of a user that is read on its own.
+type UserSetting string
+
+const (
+	UserConsolePassword UserSetting = "console_password"
+	UserMFADevices      UserSetting = "mfa_devices"
+	UserAccessKeys      UserSetting = "access_keys"
+)
+
+// Known reports whether setting s of the user was read.
+func (u *User) Known(s UserSetting) bool {
+	for _, x := range u.Unknown {
+		if x == s {
+			return false
+		}
+	}
+	return true
 }
 
 // Role is an assumable identity.
