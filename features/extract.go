@@ -130,6 +130,9 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 
 	case inventory.KindBucket:
 		b.fromSignals(FPublicBucket, "privileges.public_bucket", own)
+		if r.Bucket == nil || len(r.Bucket.Unknown) > 0 {
+			b.unknown = true
+		}
 
 	case inventory.KindUser:
 		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
@@ -142,6 +145,9 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 			if g.Resource(k) == nil {
 				b.unknown = true
 			}
+		}
+		if r.User == nil || len(r.User.Unknown) > 0 {
+			b.unknown = true // its keys, console or MFA could not all be read
 		}
 		b.fromSignals(FKeyOld, "passwords.access_key_old", keySigs)
 		b.fromSignals(FKeyUnused, "passwords.access_key_unused", keySigs)

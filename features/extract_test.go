@@ -50,6 +50,14 @@ func TestExtract(t *testing.T) {
 			map[string]float64{FKeyOld: 1}},
 		{"user mirrors an unknown key as unknown", []inventory.Resource{user("u-1", nil), key(func(k *inventory.AccessKey) { k.Created = zeroTime })}, nil, "u-1",
 			map[string]float64{FUnknownData: 1}},
+		{"user whose key list could not be read is unknown, not key-less", []inventory.Resource{user("u-1", func(u *inventory.User) {
+			u.Unknown = []inventory.UserSetting{inventory.UserAccessKeys}
+		})}, nil, "u-1", map[string]float64{FUnknownData: 1}},
+		{"bucket with an unreadable policy is unknown", []inventory.Resource{func() inventory.Resource {
+			b := res("arn:aws:s3:::b", inventory.KindBucket)
+			b.Bucket = &inventory.Bucket{Unknown: []inventory.BucketSetting{inventory.BucketPolicy}}
+			return b
+		}()}, nil, "arn:aws:s3:::b", map[string]float64{FUnknownData: 1}},
 		{"account without info is unknown", []inventory.Resource{res("arn:aws:iam::111122223333:root", inventory.KindAccount)}, nil, "arn:aws:iam::111122223333:root",
 			map[string]float64{FUnknownData: 1}},
 		{"weak account", []inventory.Resource{account(func(a *inventory.AccountInfo) { a.PasswordPolicy.MinLength = 6 })}, nil, "arn:aws:iam::111122223333:root",
