@@ -113,6 +113,11 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 			b.unknown = true
 		}
 		b.fromSignals(FIMDSv1Exposed, "passwords.imdsv1_exposed", own)
+		// The three-fact path (SSRF → IMDSv1 → admin role credentials) is
+		// 1 only when all three facts are known to hold. A fact that could
+		// not be read has already set unknown_data above (reach, role,
+		// metadata), so a 0 here next to unknown_data=1 is "not known".
+		b.flag(FSSRFAdminPath, state == Reachable && v1 && known && admin)
 		if r.Instance != nil && !r.Instance.ImageCreated.IsZero() {
 			d := math.Max(0, math.Min(float64(days(now, r.Instance.ImageCreated)), 3650))
 			b.set(FImageAge, d/365)

@@ -19,14 +19,18 @@ func named(v Vector) map[string]float64 {
 }
 
 func TestExtract(t *testing.T) {
-	exposedAdmin := func() []inventory.Resource {
+	// webEstate: the exposed i-1 with an old image assumes role-web, whose
+	// one policy grants grant; v2 says whether IMDSv2 is enforced.
+	webEstate := func(v2 bool, grant inventory.Statement) []inventory.Resource {
 		inst := instance("i-1", func(in *inventory.Instance) {
-			in.Metadata.TokensRequired = false
+			in.Metadata.TokensRequired = v2
 			in.ImageCreated = now.AddDate(0, 0, -400)
 		})
 		inst.AddEdge(inventory.RelAssumes, "role-web")
-		return append(replace(publicEstate(), inst), role("role-web", "pol-admin"), policy("pol-admin", allow([]string{"*"}, "*")))
+		return append(replace(publicEstate(), inst), role("role-web", "pol-web"), policy("pol-web", grant))
 	}
+	adminGrant := allow([]string{"*"}, "*")
+	exposedAdmin := func() []inventory.Resource { return webEstate(false, adminGrant) }
 	tests := []struct {
 		name   string
 		estate []inventory.Resource
@@ -36,7 +40,13 @@ func TestExtract(t *testing.T) {
 	}{
 		{"exposed instance with admin role, imdsv1 and an old image", exposedAdmin(), nil, "i-1", map[string]float64{
 			FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1,
-			FIMDSv1: 1, FIMDSv1Exposed: 1, FImageAge: 400.0 / 365, FImageOld: 1,
+			FIMDSv1: 1, FIMDSv1Exposed: 1, FSSRFAdminPath: 1, FImageAge: 400.0 / 365, FImageOld: 1,
+		}},
+		{"imdsv2 twin keeps exposure and the admin role but not the credential theft path", webEstate(true, adminGrant), nil, "i-1", map[string]float64{
+			FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FImageAge: 400.0 / 365, FImageOld: 1,
+		}},
+		{"scoped-role twin keeps exposure and imdsv1 but not the credential theft path", webEstate(false, allow([]string{"s3:GetObject"}, "arn:aws:s3:::web-assets/*")), nil, "i-1", map[string]float64{
+			FInternetExposed: 1, FAdminPortInternet: 1, FIMDSv1: 1, FIMDSv1Exposed: 1, FImageAge: 400.0 / 365, FImageOld: 1,
 		}},
 		{"private twin keeps the role and imdsv1 but not the exposure", replace(exposedAdmin(), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)), nil, "i-1",
 			map[string]float64{FHoldsAdminRole: 1, FIMDSv1: 1, FImageAge: 400.0 / 365, FImageOld: 1}},

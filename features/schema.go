@@ -59,6 +59,7 @@ const (
 	FPublicBucket      = "public_bucket"
 	FAdminEquivalent   = "admin_equivalent"
 	FExposedAdminRole  = "exposed_with_admin_role"
+	FSSRFAdminPath     = "imds_credential_theft_path"
 	FHoldsAdminRole    = "holds_admin_role"
 	FConsoleNoMFA      = "console_without_mfa"
 	FKeyOld            = "access_key_over_90d"
@@ -77,7 +78,7 @@ const (
 
 // Current is the schema the extractor writes.
 var Current = Schema{
-	Version: "1",
+	Version: "2",
 	Features: []Feature{
 		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path", "0/1"},
 		{FAdminPortInternet, inventory.Ports, "ports.admin_port_internet", "an admin port (SSH, RDP, WinRM, VNC) is reachable from the internet", "0/1"},
@@ -86,6 +87,7 @@ var Current = Schema{
 		{FPublicBucket, inventory.Privileges, "privileges.public_bucket", "a bucket is readable or writable by anyone (policy or ACL, after block public access)", "0/1"},
 		{FAdminEquivalent, inventory.Privileges, "privileges.admin_equivalent", "the identity's policies grant admin-equivalent permissions", "0/1"},
 		{FExposedAdminRole, inventory.Privileges, "privileges.exposed_admin_role", "an internet-exposed instance holds an admin-equivalent role", "0/1"},
+		{FSSRFAdminPath, inventory.Privileges, "", "an internet-exposed instance accepts IMDSv1 and holds an admin-equivalent role: a request-forgery flaw yields admin credentials", "0/1"},
 		{FHoldsAdminRole, inventory.Privileges, "", "the instance holds an admin-equivalent role (exposed or not)", "0/1"},
 		{FConsoleNoMFA, inventory.Passwords, "passwords.console_without_mfa", "a console user has no MFA device", "0/1"},
 		{FKeyOld, inventory.Passwords, "passwords.access_key_old", "an active access key is older than 90 days", "0/1"},
@@ -107,4 +109,34 @@ var Current = Schema{
 type Vector struct {
 	Resource string    `json:"resource"`
 	Values   []float64 `json:"values"`
+}
+
+// derivedClearedBy names, for features that no single signal sets, the
+// signals whose fix clears them: requiring IMDSv2 removes IMDSv1 and the
+// credential-theft path; detaching the admin policy removes the held admin
+// role and the path.
+var derivedClearedBy = map[string][]inventory.SignalID{
+	FSSRFAdminPath:  {"passwords.imdsv1_exposed", "privileges.exposed_admin_role"},
+	FIMDSv1:         {"passwords.imdsv1_exposed"},
+	FHoldsAdminRole: {"privileges.exposed_admin_role"},
+}
+
+// ClearedBy returns the positions of the features that fixing signal sig
+// sets to 0: the features the signal sets, and the derived ones it breaks.
+// The fix engine uses them for the model's what-if.
+func (s Schema) ClearedBy(sig inventory.SignalID) []int {
+	var out []int
+	for i, f := range s.Features {
+		if f.Signal == sig && sig != "" {
+			out = append(out, i)
+			continue
+		}
+		for _, d := range derivedClearedBy[f.Name] {
+			if d == sig {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
 }

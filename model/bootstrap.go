@@ -200,7 +200,7 @@ func Bootstrap(n int, seed int64) (X [][]float64, y []float64, err error) {
 
 // cols holds feature positions resolved from the schema by name.
 type cols struct {
-	exposed, adminPort, dbPort, publicDB, publicBucket, adminEq, exposedAdmin, holdsAdmin,
+	exposed, adminPort, dbPort, publicDB, publicBucket, adminEq, exposedAdmin, ssrfAdminPath, holdsAdmin,
 	noMFA, keyOld, keyUnused, rootKeys, rootNoMFA, weakPolicy, imdsv1, imdsv1Exposed,
 	imageAge, imageOld, eol, unknown, scopeGap int
 }
@@ -214,7 +214,8 @@ func resolve(s features.Schema) (cols, error) {
 		{features.FInternetExposed, &c.exposed}, {features.FAdminPortInternet, &c.adminPort},
 		{features.FDBPortInternet, &c.dbPort}, {features.FPublicDatabase, &c.publicDB},
 		{features.FPublicBucket, &c.publicBucket}, {features.FAdminEquivalent, &c.adminEq},
-		{features.FExposedAdminRole, &c.exposedAdmin}, {features.FHoldsAdminRole, &c.holdsAdmin},
+		{features.FExposedAdminRole, &c.exposedAdmin}, {features.FSSRFAdminPath, &c.ssrfAdminPath},
+		{features.FHoldsAdminRole, &c.holdsAdmin},
 		{features.FConsoleNoMFA, &c.noMFA}, {features.FKeyOld, &c.keyOld},
 		{features.FKeyUnused, &c.keyUnused}, {features.FRootKeys, &c.rootKeys},
 		{features.FRootNoMFA, &c.rootNoMFA}, {features.FWeakPasswordPol, &c.weakPolicy},
@@ -333,6 +334,7 @@ func (s sim) derive(x []float64) {
 	c := s.c
 	x[c.exposedAdmin] = x[c.exposed] * x[c.holdsAdmin]
 	x[c.imdsv1Exposed] = x[c.exposed] * x[c.imdsv1]
+	x[c.ssrfAdminPath] = x[c.exposed] * x[c.imdsv1] * x[c.holdsAdmin]
 }
 
 func (s sim) instance(f *facts) []float64 {

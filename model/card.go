@@ -87,13 +87,19 @@ const limits = `## Limits
   estate-level attack simulator is a later issue.
 - Logistic regression adds log-odds: it cannot learn interactions beyond
   the path features the schema spells out (exposed_with_admin_role,
-  imdsv1_exposed). The SSRF path needs three facts at once (exposed,
-  IMDSv1, a privileged role) and the schema has no three-way feature for
-  it, so even the exact optimum of the loss spreads it over
-  imdsv1_exposed and exposed_with_admin_role: in the simulator an exposed
-  IMDSv1 instance with an admin role is about ten times riskier than its
-  IMDSv2 twin, the model ranks it above the twin but by far less. A path
-  feature for it in the schema is the fix, not a hand weight.
+  imdsv1_exposed, imds_credential_theft_path). The last gives the SSRF
+  path (exposed, IMDSv1, an admin-equivalent role) a weight of its own,
+  but only for admin roles: the simulator's other over-privileged roles
+  are not a feature, so their share of the path stays spread over
+  imdsv1_exposed. The simulator combines vectors as 1 − Π(1 − p_i), which
+  adds less than log-odds do once one vector is likely, so on the path
+  admin_port_internet and an old image add more in the model than in the
+  simulator, and the path weight, fitted to the path's average row, is
+  too low for a path instance without them; and an exposed IMDSv2
+  instance, with no kind feature, starts from the intercept it shares
+  with identities, above an instance's baseline (next item). So a young
+  exposed IMDSv1 instance with an admin role and no admin port scores a
+  few times its IMDSv2 twin, where the simulator has about ten times.
 - The features carry no resource kind: the intercept is shared by
   instances, databases, buckets and identities, so a flag that only one
   kind has (imdsv1, public_database) also learns that kind's baseline and
@@ -103,9 +109,11 @@ const limits = `## Limits
 - Honeypot figures describe deliberately weak endpoints; how many real
   exposed endpoints are that weak is an assumption.
 - Image age stands in for instance age in the IMDSv2 figures.
-- Explanations (reasons) are each feature's additive share of the
-  calibrated log-odds; what-if risks set features to 0 without recomputing
-  derived path features, so callers must clear those too.
+- Explanations (reasons) are the facts a resource has, each with its
+  additive share of the calibrated log-odds against the same resource
+  without it. What-if risks set features to 0 without re-extracting the
+  snapshot; the fix engine clears the derived path features a fix breaks
+  (features.Schema.ClearedBy), which approximates a rescan.
 - Metrics come from held-out rows of the same simulator: they show the
   training worked, not that the risk is right.
 `

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,12 +135,12 @@ func TestCheckSchema(t *testing.T) {
 	if err := m.Check(features.Current); err != nil {
 		t.Errorf("matching schema: %v", err)
 	}
-	other := features.Schema{Version: "2", Features: append([]features.Feature{{Name: "new_feature"}}, features.Current.Features...)}
+	other := features.Schema{Version: features.Current.Version + "-next", Features: append([]features.Feature{{Name: "new_feature"}}, features.Current.Features...)}
 	err := m.Check(other)
 	if !errors.Is(err, ErrSchemaMismatch) {
 		t.Fatalf("Check = %v, want ErrSchemaMismatch", err)
 	}
-	for _, s := range []string{`"1"`, `"2"`, features.Current.Hash(), other.Hash()} {
+	for _, s := range []string{strconv.Quote(features.Current.Version), strconv.Quote(other.Version), features.Current.Hash(), other.Hash()} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not name %s", err, s)
 		}

@@ -102,8 +102,8 @@ func (m *Model) Predict(x []float64) float64 {
 
 // WhatIf returns the risk of x with the features at featureIdx set to 0, as
 // if the signals behind them were fixed. Derived features are not
-// recomputed: a caller fixing "holds_admin_role" must also pass
-// "exposed_with_admin_role".
+// recomputed here: features.Schema.ClearedBy gives the positions a fix
+// clears, derived path features included.
 func (m *Model) WhatIf(x []float64, featureIdx []int) float64 {
 	fixed := slices.Clone(x)
 	for _, i := range featureIdx {

@@ -69,7 +69,8 @@ func TestShippedModel(t *testing.T) {
 		x[s.Index(features.FImageAge)] = 0.25
 		return x
 	}
-	toxic := instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed, features.FHoldsAdminRole, features.FExposedAdminRole)
+	toxic := instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed, features.FHoldsAdminRole, features.FExposedAdminRole,
+		features.FSSRFAdminPath)
 	for _, tt := range []struct {
 		risky, twin       string
 		riskyVec, twinVec []float64

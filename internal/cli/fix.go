@@ -59,8 +59,8 @@ func NewFixCommand(g *Global) *cobra.Command {
 }
 
 // rankPlans fills each plan's risk before and after (the model's what-if:
-// the resource's vector with the features the signal sets cleared) and
-// orders plans by the drop, largest first.
+// the resource's vector with the features the fix clears, derived path
+// features included) and orders plans by the drop, largest first.
 func rankPlans(a *assessed, plans []remediate.Plan) {
 	for i := range plans {
 		p := &plans[i]
@@ -69,13 +69,7 @@ func rankPlans(a *assessed, plans []remediate.Plan) {
 			if !ok {
 				continue
 			}
-			var idx []int
-			for j, f := range features.Current.Features {
-				if f.Signal == p.Signal {
-					idx = append(idx, j)
-				}
-			}
-			before, after := a.Model.Predict(v.Values), a.Model.WhatIf(v.Values, idx)
+			before, after := a.Model.Predict(v.Values), a.Model.WhatIf(v.Values, features.Current.ClearedBy(p.Signal))
 			if before-after > p.RiskBefore-p.RiskAfter {
 				p.RiskBefore, p.RiskAfter = before, after
 			}
