@@ -45,7 +45,7 @@ func Run(resources []inventory.Resource, gaps []inventory.Gap, m *model.Model, n
 			Resource: *r,
 			Risk:     m.Predict(v.Values),
 			Signals:  sigs[v.Resource],
-			Reasons:  withEvidence(m.Explain(v.Values, features.Current, Reasons), sigs[v.Resource]),
+			Reasons:  withEvidence(g, r, m.Explain(v.Values, features.Current, Reasons), sigs[v.Resource]),
 		})
 	}
 	sort.SliceStable(res.Assessments, func(i, j int) bool {
@@ -76,12 +76,17 @@ func CountSignals(resources []inventory.Resource, gaps []inventory.Gap, now time
 var evidenceKeys = []string{"port", "protocol", "source", "via", "role", "policy", "acl_grants", "principal",
 	"actions", "days", "image", "engine", "version", "eol", "weaknesses", "keys"}
 
-// withEvidence rewrites the text of reasons that a detected signal backs
-// with that signal's title and its key evidence ("Admin port … reachable
-// from the internet: port 22, tcp, source 0.0.0.0/0, via sg-0ssh…"), so
-// people read the concrete fact rather than the feature's definition.
-func withEvidence(rs []inventory.Reason, sigs []inventory.Signal) []inventory.Reason {
+// withEvidence rewrites the text of each reason as the concrete fact behind
+// it: a signal's title and key evidence ("Admin port … reachable from the
+// internet: port 22, protocol tcp, source 0.0.0.0/0, via sg-0ssh…"), or for
+// the graph features no single signal sets, what the graph shows. People
+// read the fact rather than the feature's definition.
+func withEvidence(g *features.Graph, r *inventory.Resource, rs []inventory.Reason, sigs []inventory.Signal) []inventory.Reason {
 	for i := range rs {
+		if text := graphFact(g, r, rs[i].Feature, sigs); text != "" {
+			rs[i].Text = text
+			continue
+		}
 		for _, s := range sigs {
 			if s.ID != rs[i].Signal || rs[i].Signal == "" {
 				continue
@@ -115,4 +120,55 @@ func shortID(v string) string {
 		return v[i+1:]
 	}
 	return v
+}
+
+// graphFact states, for a feature that no single signal sets, the fact on
+// this resource; "" leaves the feature's meaning as the text.
+func graphFact(g *features.Graph, r *inventory.Resource, feature string, sigs []inventory.Signal) string {
+	switch feature {
+	case features.FInternetExposed:
+		var ports []string
+		seen := map[string]bool{}
+		for _, e := range g.Reachability(r.ID).Exposures {
+			p := fmt.Sprintf("%s/%d", e.Protocol, e.Ports.From)
+			if e.Ports.To != e.Ports.From {
+				p = fmt.Sprintf("%s/%d-%d", e.Protocol, e.Ports.From, e.Ports.To)
+			}
+			if !seen[p] {
+				seen[p] = true
+				ports = append(ports, p)
+			}
+		}
+		sort.Strings(ports)
+		if len(ports) == 0 {
+			return ""
+		}
+		return "Internet-reachable (public IP, route to a gateway, open rule) on " + strings.Join(ports, ", ")
+	case features.FSSRFAdminPath:
+		return "Exposed, accepts IMDSv1 and holds an admin-equivalent role" + roleOf(sigs) +
+			": one request-forgery flaw yields admin credentials"
+	case features.FHoldsAdminRole:
+		return "Holds an admin-equivalent role" + roleOf(sigs)
+	case features.FIMDSv1:
+		return "Instance metadata accepts IMDSv1 (no session token)"
+	case features.FImageAge:
+		if r.Instance != nil && !r.Instance.ImageCreated.IsZero() {
+			return fmt.Sprintf("Image %s created %s", r.Instance.ImageID, r.Instance.ImageCreated.UTC().Format("2006-01-02"))
+		}
+	case features.FUnknownData:
+		return "Some facts about it could not be read (a gap): unknown, not safe"
+	case features.FScopeGap:
+		return "Its account or region has gaps in this snapshot"
+	}
+	return ""
+}
+
+// roleOf names the admin role an exposed-admin-role signal found, " (name)".
+func roleOf(sigs []inventory.Signal) string {
+	for _, s := range sigs {
+		if role := s.Evidence["role"]; role != "" {
+			return " (" + shortID(role) + ")"
+		}
+	}
+	return ""
 }
