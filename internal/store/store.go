@@ -223,11 +223,40 @@ func classifyOpenError(dir string, err error) error {
 			}
 		}
 		return fmt.Errorf("open store %s: %w (%s)", dir, ErrLocked, holder)
-	case errors.Is(err, fs.ErrPermission) || strings.Contains(msg, "permission denied"):
+	case environmental(msg):
 		return fmt.Errorf("open store %s: %s", dir, firstLine(msg))
-	default:
+	case looksCorrupt(msg):
 		return fmt.Errorf("open store %s: %w: %s", dir, ErrCorrupt, firstLine(msg))
+	default:
+		// Permission, full disk, read-only file system, too many open
+		// files: the store is fine, the environment is not. Never call
+		// these corrupt, or an operator may delete a healthy history.
+		return fmt.Errorf("open store %s: %s", dir, firstLine(msg))
 	}
+}
+
+// environmental recognises operating-system errors that say nothing about
+// the store's own files (they may name one, such as MANIFEST).
+func environmental(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, s := range []string{"permission denied", "no space left", "read-only file system", "too many open files",
+		"disk quota exceeded", "operation not permitted"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksCorrupt recognises Badger's messages about damaged files.
+func looksCorrupt(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, s := range []string{"manifest", "checksum", "magic", "corrupt", "truncat", "unexpected eof", "invalid table", "bad table"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstLine keeps Badger's message and drops the stack trace that %+v
