@@ -360,3 +360,51 @@ func TestScanCancelledCommitsNothing(t *testing.T) {
 		t.Errorf("a cancelled scan left a snapshot:\n%s", list.out)
 	}
 }
+
+func TestScanWaitsForTheStoreLock(t *testing.T) {
+	serveDemo(t, emulator.Options{})
+	dir := filepath.Join(t.TempDir(), "store")
+	s, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another posture (a report) holds the store while the scan collects,
+	// and lets go shortly after.
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		s.Close()
+		close(released)
+	}()
+	r := run(t, "--store", dir, "scan", "--aws")
+	<-released
+	if r.code != ExitOK {
+		t.Fatalf("scan exit %d: %s", r.code, r.errOut)
+	}
+}
+
+func TestReportFileAppearsWhole(t *testing.T) {
+	serveDemo(t, emulator.Options{})
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	if r := run(t, "--store", st, "scan", "--aws"); r.code != ExitOK {
+		t.Fatalf("scan exit %d: %s", r.code, r.errOut)
+	}
+	out := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(out, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "--store", st, "report", "--format", "json", "-o", out); r.code != ExitOK {
+		t.Fatalf("report exit %d: %s", r.code, r.errOut)
+	}
+	readReport(t, out) // parses: the old content was replaced whole
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+	if r := run(t, "--store", st, "report", "--format", "json", "-o", filepath.Join(dir, "missing-dir", "r.json")); r.code != ExitError || !strings.Contains(r.errOut, "missing-dir") {
+		t.Errorf("report into a missing directory: exit %d, %q", r.code, r.errOut)
+	}
+}

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/posture-dev/posture/internal/assess"
 	"github.com/posture-dev/posture/internal/inventory"
@@ -73,15 +75,6 @@ func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath 
 	return &assessed{Snapshot: snap, Model: m, ModelName: name, Result: res}, nil
 }
 
-// countSignals counts the detected (not unknown) signals of a snapshot.
-func countSignals(g *Global, st *store.Store, snap inventory.Snapshot) (int, error) {
-	rs, err := st.Resources(context.Background(), snap.ID)
-	if err != nil {
-		return 0, err
-	}
-	return assess.CountSignals(rs, snap.Gaps, snap.Finished), nil
-}
-
 // buildReport turns an assessment into the exporters' input.
 func buildReport(g *Global, a *assessed) report.Report {
 	r := report.Report{
@@ -97,16 +90,54 @@ func buildReport(g *Global, a *assessed) report.Report {
 	return r
 }
 
+// outFile is where a report goes: stdout, or a file that appears whole or
+// not at all (written beside its destination, then renamed over it), so a
+// failed or interrupted export never leaves half a report for the next
+// tool to ingest.
+type outFile struct {
+	io.Writer
+	tmp  *os.File
+	path string
+}
+
 // createOut opens --out, or stdout when empty or "-".
-func createOut(g *Global, path string) (w *os.File, closeFn func() error, err error) {
+func createOut(g *Global, path string) (*outFile, error) {
 	if path == "" || path == "-" {
-		return nil, func() error { return nil }, nil
+		return &outFile{Writer: g.Out}, nil
 	}
-	f, err := os.Create(path)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return nil, nil, fmt.Errorf("create report file: %w", err)
+		return nil, fmt.Errorf("create report file %s: %w", path, err)
 	}
-	return f, f.Close, nil
+	return &outFile{Writer: tmp, tmp: tmp, path: path}, nil
+}
+
+// Commit moves the finished report into place.
+func (o *outFile) Commit() error {
+	if o.tmp == nil {
+		return nil
+	}
+	if err := o.tmp.Sync(); err != nil {
+		o.Discard()
+		return fmt.Errorf("write report file %s: %w", o.path, err)
+	}
+	if err := o.tmp.Close(); err != nil {
+		os.Remove(o.tmp.Name())
+		return fmt.Errorf("write report file %s: %w", o.path, err)
+	}
+	if err := os.Rename(o.tmp.Name(), o.path); err != nil {
+		os.Remove(o.tmp.Name())
+		return fmt.Errorf("write report file %s: %w", o.path, err)
+	}
+	return nil
+}
+
+// Discard drops an unfinished report; the previous file, if any, stays.
+func (o *outFile) Discard() {
+	if o.tmp != nil {
+		o.tmp.Close()
+		os.Remove(o.tmp.Name())
+	}
 }
 
 // modelInfo describes the model for reports.

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/posture-dev/posture/internal/report"
@@ -41,24 +39,20 @@ func NewReportCommand(g *Global) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, closeOut, err := createOut(g, o.Out)
+			out, err := createOut(g, o.Out)
 			if err != nil {
 				return err
-			}
-			var out io.Writer = g.Out
-			if f != nil {
-				out = f
 			}
 			w, err := report.NewWriter(format, out, report.Options{Top: o.Top})
 			if err != nil {
-				closeOut()
+				out.Discard()
 				return err
 			}
 			if err := w.Write(cmd.Context(), buildReport(g, a)); err != nil {
-				closeOut()
+				out.Discard()
 				return err
 			}
-			return closeOut()
+			return out.Commit()
 		},
 	}
 	f := cmd.Flags()

@@ -45,9 +45,7 @@ type Global struct {
 	LogLevel string
 	Out, Err io.Writer
 	Now      func() time.Time
-	// Env reads the environment; tests replace it.
-	Env    func(string) string
-	logger *slog.Logger
+	logger   *slog.Logger
 }
 
 // Logger returns the logger configured by --log-level, writing to stderr.
@@ -92,7 +90,7 @@ likely each resource is to be attacked with a trained model, and plans fixes.`,
 			return usageError("--log-level %q: want debug, info, warn or error", g.LogLevel)
 		},
 	}
-	root.PersistentFlags().StringVar(&g.StoreDir, "store", "", "store directory (default $XDG_DATA_HOME/posture/store or ~/.local/share/posture/store)")
+	root.PersistentFlags().StringVar(&g.StoreDir, "store", "", "store directory (default: posture/store in the user data directory: $XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support on macOS, %LocalAppData% on Windows)")
 	root.PersistentFlags().StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn, error (logs go to stderr)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: ExitUsage, err: err} })
 	root.AddCommand(
@@ -108,7 +106,7 @@ likely each resource is to be attacked with a trained model, and plans fixes.`,
 
 // Execute runs the CLI with args and returns the exit code.
 func Execute(ctx context.Context, args []string, out, errw io.Writer) int {
-	g := &Global{Out: out, Err: errw, Now: time.Now, Env: envLookup}
+	g := &Global{Out: out, Err: errw, Now: time.Now}
 	root := NewRootCommand(g)
 	root.SetArgs(args)
 	root.SetOut(out)

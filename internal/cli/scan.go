@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,8 +11,10 @@ import (
 
 	"github.com/posture-dev/posture/collectors"
 	awscollector "github.com/posture-dev/posture/collectors/aws"
+	"github.com/posture-dev/posture/internal/assess"
 	"github.com/posture-dev/posture/internal/inventory"
 	"github.com/posture-dev/posture/internal/scan"
+	"github.com/posture-dev/posture/internal/store"
 )
 
 // ScanOptions are the flags of `posture scan`.
@@ -65,6 +69,12 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 		return usageError("scan: --keep must not be negative")
 	}
 	ctx := cmd.Context()
+	// Find out now, not after an hour of collection, whether the store can
+	// be used at all. Its lock is not held while collecting, so reports and
+	// scores keep working during a long scan.
+	if err := checkStore(g); err != nil {
+		return err
+	}
 	var cs []collectors.Collector
 	ac, err := awscollector.New(ctx, awscollector.Options{
 		Profile: o.Profile, Regions: o.Regions, Endpoint: o.Endpoint,
@@ -75,35 +85,69 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 	}
 	cs = append(cs, ac)
 
-	st, err := g.OpenStore()
+	start := time.Now()
+	sopts := scan.Options{Now: g.Now, Logger: g.Logger()}
+	collected, err := scan.Collect(ctx, cs, sopts)
 	if err != nil {
 		return err
+	}
+	st, err := openStoreWaiting(ctx, g, time.Minute)
+	if err != nil {
+		return fmt.Errorf("%w (the scan's results were not stored)", err)
 	}
 	defer st.Close()
-	start := time.Now()
-	snap, err := scan.Run(ctx, st, cs, scan.Options{Now: g.Now, Logger: g.Logger()})
-	if err != nil {
-		return err
-	}
-	if o.Keep > 0 {
-		if _, err := st.Retain(ctx, o.Keep); err != nil {
-			return err
-		}
-	}
-	signals, err := countSignals(g, st, snap)
+	snap, err := scan.Commit(ctx, st, collected, sopts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(g.Out, "snapshot %s\n", snap.ID)
+
+	// The snapshot is committed: what follows can only warn.
+	signals := assess.CountSignals(collected.Resources, snap.Gaps, snap.Finished)
 	fmt.Fprintf(g.Out, "%s: %d resources in %d scopes, %d signals, %d gaps (%s)\n",
 		snap.Status, snap.Resources, len(snap.Scopes), signals, len(snap.Gaps), time.Since(start).Round(time.Millisecond))
 	for _, gp := range snap.Gaps {
 		fmt.Fprintf(g.Err, "gap: %s\n", gp)
 	}
+	if o.Keep > 0 {
+		if _, err := st.Retain(ctx, o.Keep); err != nil {
+			fmt.Fprintf(g.Err, "posture: warning: snapshot %s is committed, but retention failed: %v\n", snap.ID, err)
+		}
+	}
 	if snap.Status == inventory.StatusPartial {
 		return &exitError{code: ExitPartial, err: fmt.Errorf("snapshot %s is partial: %d gaps", snap.ID, len(snap.Gaps))}
 	}
 	return nil
+}
+
+// checkStore opens and closes the store to prove it is usable. Another
+// process holding it (a report being written) is fine for now.
+func checkStore(g *Global) error {
+	st, err := g.OpenStore()
+	if errors.Is(err, store.ErrLocked) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return st.Close()
+}
+
+// openStoreWaiting opens the store, waiting up to wait while another
+// process (a report, a score) holds it.
+func openStoreWaiting(ctx context.Context, g *Global, wait time.Duration) (*store.Store, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		st, err := g.OpenStore()
+		if !errors.Is(err, store.ErrLocked) || time.Now().After(deadline) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // joinKinds formats kind counts for people.

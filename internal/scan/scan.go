@@ -1,4 +1,7 @@
 // Package scan runs collectors and commits what they saw as one snapshot.
+// Collection and commit are separate steps so the caller can hold the
+// store's lock only for the commit: a scan of a large estate takes long,
+// and reports and scores must keep working meanwhile.
 package scan
 
 import (
@@ -21,20 +24,31 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Run collects every cloud in parallel and commits one snapshot. A cloud
-// whose collector fails becomes a gap when others succeed (the snapshot is
-// partial); when every collector fails, nothing is committed and the last
-// good snapshot stays latest. Cancellation never commits.
-func Run(ctx context.Context, st *store.Store, cs []collectors.Collector, opts Options) (inventory.Snapshot, error) {
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Collected is what every collector of one scan saw, ready to commit.
+type Collected struct {
+	Started time.Time
+	Clouds  []inventory.Cloud
+	*collectors.Result
+}
+
+// Collect runs every collector in parallel. A cloud whose collector fails
+// becomes a gap when others succeed (the snapshot will be partial); when
+// every collector fails, or the context ends, it returns an error and
+// there is nothing to commit.
+func Collect(ctx context.Context, cs []collectors.Collector, opts Options) (*Collected, error) {
 	if len(cs) == 0 {
-		return inventory.Snapshot{}, errors.New("scan: no cloud selected (use --aws)")
+		return nil, errors.New("scan: no cloud selected (use --aws)")
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.defaults()
 	started := opts.Now().UTC()
 
 	results := make([]*collectors.Result, len(cs))
@@ -47,7 +61,7 @@ func Run(ctx context.Context, st *store.Store, cs []collectors.Collector, opts O
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return inventory.Snapshot{}, fmt.Errorf("scan cancelled, nothing committed: %w", err)
+		return nil, fmt.Errorf("scan cancelled, nothing committed: %w", err)
 	}
 
 	merged := &collectors.Result{}
@@ -63,20 +77,27 @@ func Run(ctx context.Context, st *store.Store, cs []collectors.Collector, opts O
 		merged.Merge(results[i])
 	}
 	if len(failed) == len(cs) {
-		return inventory.Snapshot{}, fmt.Errorf("scan failed, nothing committed: %w", errors.Join(failed...))
+		return nil, fmt.Errorf("scan failed, nothing committed: %w", errors.Join(failed...))
 	}
 	merged.Sort()
 	slices.Sort(clouds)
+	return &Collected{Started: started, Clouds: clouds, Result: merged}, nil
+}
 
-	w, err := st.Begin(ctx, inventory.Snapshot{Started: started, Clouds: clouds, Scopes: merged.Scopes})
+// Commit writes what was collected as one snapshot, visible only once its
+// commit record is written; any failure or cancellation leaves the store
+// as it was.
+func Commit(ctx context.Context, st *store.Store, c *Collected, opts Options) (inventory.Snapshot, error) {
+	opts.defaults()
+	w, err := st.Begin(ctx, inventory.Snapshot{Started: c.Started, Clouds: c.Clouds, Scopes: c.Scopes})
 	if err != nil {
 		return inventory.Snapshot{}, err
 	}
-	if err := w.Put(ctx, merged.Resources...); err != nil {
-		_ = w.Abort()
+	defer w.Abort() // a no-op after Commit
+	if err := w.Put(ctx, c.Resources...); err != nil {
 		return inventory.Snapshot{}, fmt.Errorf("scan: write snapshot %s: %w", w.ID(), err)
 	}
-	for _, g := range merged.Gaps {
+	for _, g := range c.Gaps {
 		w.AddGap(g)
 	}
 	snap, err := w.Commit(ctx)

@@ -1,5 +1,0 @@
-package cli
-
-import "os"
-
-func envLookup(k string) string { return os.Getenv(k) }
