@@ -84,7 +84,8 @@ type htmlRow struct {
 	Rank       int
 	Risk       string // "0.93"
 	RiskPct    int    // 0..100, the bar's width
-	Band       string // "high", "medium", "low"
+	Band       string // itemBand: "high", "medium", "low" or "unknown"
+	Unknown    bool   // some fact could not be read (hasUnknown): risk shows "?"
 	Name       string
 	ID         string
 	Kind       string
@@ -166,7 +167,8 @@ func newHTMLRow(rank int, it Item) htmlRow {
 		Rank:       rank,
 		Risk:       fmt.Sprintf("%.2f", it.Risk),
 		RiskPct:    int(math.Round(it.Risk * 100)),
-		Band:       band(it.Risk),
+		Band:       itemBand(it),
+		Unknown:    hasUnknown(it),
 		Name:       displayName(it),
 		ID:         it.ID,
 		Kind:       string(it.Kind),
@@ -242,10 +244,14 @@ type histChart struct {
 	Label         string // accessible description
 }
 
+// histBar is one bin. Its resources in the unknown band are stacked on top
+// of the others, hatched: they share the bin's risk but are not low or medium.
 type histBar struct {
-	X, Y, W, H float64
-	Count      int
-	Range      string // "0.7–0.8"
+	X, Y, W, H float64 // the part in Band
+	Count      int     // every resource in the bin
+	Unknown    int     // of which in the unknown band
+	UY, UH     float64 // the unknown part, above the other
+	Range      string  // "0.7–0.8"
 	Band       string
 	TextY      float64
 	TextX      float64
@@ -272,9 +278,13 @@ func riskBin(risk float64) int {
 }
 
 func newHistChart(items []Item) histChart {
-	var counts [histBins]int
+	var counts, unknown [histBins]int
 	for _, it := range items {
-		counts[riskBin(it.Risk)]++
+		b := riskBin(it.Risk)
+		counts[b]++
+		if itemBand(it) == "unknown" {
+			unknown[b]++
+		}
 	}
 	peak := slices.Max(counts[:])
 	yMax := niceCeil(peak)
@@ -288,19 +298,25 @@ func newHistChart(items []Item) histChart {
 	binW := plotW / histBins
 	var desc []string
 	for i, n := range counts {
-		h := 0.0
+		h, uh := 0.0, 0.0
 		if yMax > 0 {
 			h = plotH * float64(n) / float64(yMax)
+			uh = plotH * float64(unknown[i]) / float64(yMax)
 		}
 		x := histLeft + float64(i)*binW
 		lo, hi := float64(i)/histBins, float64(i+1)/histBins
 		b := histBar{
-			X: round1(x + 3), Y: round1(base - h), W: round1(binW - 6), H: round1(h),
-			Count: n, Range: fmt.Sprintf("%.1f–%.1f", lo, hi), Band: band(lo + 0.05),
+			X: round1(x + 3), Y: round1(base - h + uh), W: round1(binW - 6), H: round1(h - uh),
+			Count: n, Unknown: unknown[i], UY: round1(base - h), UH: round1(uh),
+			Range: fmt.Sprintf("%.1f–%.1f", lo, hi), Band: band(lo + 0.05),
 			TextX: round1(x + binW/2), TextY: round1(base - h - 6),
 		}
 		c.Bars = append(c.Bars, b)
-		desc = append(desc, fmt.Sprintf("%s: %d", b.Range, n))
+		d := fmt.Sprintf("%s: %d", b.Range, n)
+		if b.Unknown > 0 {
+			d += fmt.Sprintf(" (%d not fully checked)", b.Unknown)
+		}
+		desc = append(desc, d)
 	}
 	for i := 0; i <= histBins; i++ {
 		c.XTicks = append(c.XTicks, tick{X: round1(histLeft + float64(i)*binW), Y: base + 18, Label: fmt.Sprintf("%.1f", float64(i)/histBins)})

@@ -58,9 +58,15 @@ type jsonModel struct {
 type jsonSummary struct {
 	Scored int `json:"scored"` // resources with a risk
 	Listed int `json:"listed"` // resources in "resources" (Options.Top)
-	High   int `json:"high"`   // risk >= 0.7
-	Medium int `json:"medium"` // 0.3 <= risk < 0.7
-	Low    int `json:"low"`    // risk < 0.3
+	High   int `json:"high"`   // risk >= 0.7, whether or not every fact was read
+	Medium int `json:"medium"` // 0.3 <= risk < 0.7, no unknown fact (see unknown)
+	Low    int `json:"low"`    // risk < 0.3, no unknown fact (see unknown)
+	// Unknown counts resources with risk < 0.7 and a fact that could not be
+	// read: a signal with "unknown": true, or a reason with feature
+	// "unknown_data". Their risk is estimated from what could be read, so
+	// they are unknown, not safe, and counted here instead of in medium or
+	// low. high + medium + low + unknown = scored.
+	Unknown int `json:"unknown"`
 	// Signals counts signals per pillar over every scored resource.
 	Signals map[inventory.Pillar]jsonPillar `json:"signals"`
 }
@@ -151,6 +157,7 @@ func newJSONDoc(r Report, top int) jsonDoc {
 			High:    s.High,
 			Medium:  s.Medium,
 			Low:     s.Low,
+			Unknown: s.Unknown,
 			Signals: map[inventory.Pillar]jsonPillar{},
 		},
 		Resources: make([]jsonItem, 0, len(listed)),

@@ -12,13 +12,16 @@ import (
 	"slices"
 	"time"
 
+	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
 // ToolName is the name exporters print when Report.Tool.Name is empty.
 const ToolName = "posture"
 
-// Risk bands shared by every format.
+// Risk bands shared by every format. An item below HighRisk with a fact that
+// could not be read is in the "unknown" band instead of medium or low; see
+// itemBand.
 const (
 	HighRisk   = 0.7 // risk >= HighRisk is high
 	MediumRisk = 0.3 // MediumRisk <= risk < HighRisk is medium
@@ -112,7 +115,8 @@ func prepared(r Report) (Report, error) {
 // round4 rounds to 4 decimals, the precision every format shows at most.
 func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
 
-// band names the risk band of a probability.
+// band names the risk band of a probability: "high", "medium" or "low". It
+// knows nothing of unknown facts; itemBand is the band an item is shown in.
 func band(risk float64) string {
 	switch {
 	case risk >= HighRisk:
@@ -122,6 +126,35 @@ func band(risk float64) string {
 	default:
 		return "low"
 	}
+}
+
+// itemBand is the band an item is counted and shown in: its risk band, except
+// that an item below HighRisk with a fact that could not be read is
+// "unknown". Its risk was estimated from what could be read, and missing data
+// is unknown, never safe, so it is neither medium nor low. A high item stays
+// high: what could be read is already enough.
+func itemBand(it Item) string {
+	b := band(it.Risk)
+	if b != "high" && hasUnknown(it) {
+		return "unknown"
+	}
+	return b
+}
+
+// hasUnknown reports whether some fact about the item could not be read: an
+// Unknown signal, or the unknown_data feature among its reasons.
+func hasUnknown(it Item) bool {
+	for _, sig := range it.Signals {
+		if sig.Unknown {
+			return true
+		}
+	}
+	for _, rs := range it.Reasons {
+		if rs.Feature == features.FUnknownData {
+			return true
+		}
+	}
+	return false
 }
 
 // pillars lists the 4 P's in the order reports show them.
@@ -145,8 +178,9 @@ func pillarTitle(p inventory.Pillar) string {
 // summary is what the header of every human format counts.
 type summary struct {
 	Scored, High, Medium, Low int
+	Unknown                   int // resources in the unknown band (itemBand)
 	Pillars                   []pillarCount
-	Unknown                   int // signals that could not be checked
+	UnknownSignals            int // signals that could not be checked
 }
 
 type pillarCount struct {
@@ -166,11 +200,13 @@ func summarize(items []Item) summary {
 		counts[s.Pillars[i].Pillar] = &s.Pillars[i]
 	}
 	for _, it := range items {
-		switch band(it.Risk) {
+		switch itemBand(it) {
 		case "high":
 			s.High++
 		case "medium":
 			s.Medium++
+		case "unknown":
+			s.Unknown++
 		default:
 			s.Low++
 		}
@@ -181,7 +217,7 @@ func summarize(items []Item) summary {
 			}
 			if sig.Unknown {
 				c.Unknown++
-				s.Unknown++
+				s.UnknownSignals++
 			} else {
 				c.Found++
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
@@ -25,9 +26,9 @@ var (
 	account = "123456789012"
 )
 
-// fixture is a small partial scan: one gap, four scored resources, one of
-// them with a signal that could not be checked. Items are deliberately out
-// of order.
+// fixture is a small partial scan: one gap, five scored resources, two of
+// them with a signal that could not be checked: one high, one whose low risk
+// is unknown, not safe. Items are deliberately out of order.
 func fixture() Report {
 	return Report{
 		Tool:      Tool{Name: "posture", Version: "0.1.0-test"},
@@ -101,6 +102,18 @@ func fixture() Report {
 				Cloud: inventory.AWS, Account: account, Region: "eu-west-1", NativeType: "AWS::EC2::Instance",
 				Risk:    0.0512,
 				Reasons: []inventory.Reason{{Feature: "bias", Text: "no risky signals; baseline risk", Contribution: -2.9}},
+			},
+			{
+				ID: "arn:aws:iam::123456789012:role/reports-runner", Kind: inventory.KindRole, Cloud: inventory.AWS,
+				Account: account, NativeType: "AWS::IAM::Role", Name: "reports-runner",
+				Risk: 0.0731,
+				Signals: []inventory.Signal{
+					{ID: "privileges.admin_equivalent", Pillar: inventory.Privileges, Severity: inventory.SevHigh, Title: "Policy could not be read",
+						Evidence: map[string]string{"policy": "arn:aws:iam::123456789012:policy/ops"}, Unknown: true},
+				},
+				Reasons: []inventory.Reason{
+					{Feature: features.FUnknownData, Text: "Some facts about it could not be read (a gap): unknown, not safe", Contribution: 0.3519},
+				},
 			},
 		},
 	}
@@ -220,7 +233,7 @@ func TestJSONInvariants(t *testing.T) {
 			Status string
 			Gaps   []inventory.Gap
 		}
-		Summary   struct{ Scored, Listed, High, Medium, Low int }
+		Summary   struct{ Scored, Listed, High, Medium, Low, Unknown int }
 		Resources []struct {
 			ID      string
 			Risk    float64
@@ -245,8 +258,8 @@ func TestJSONInvariants(t *testing.T) {
 	if got, want := len(doc.Resources), len(in.Items); got != want {
 		t.Fatalf("%d resources; want %d", got, want)
 	}
-	if doc.Summary.Scored != 4 || doc.Summary.High != 2 || doc.Summary.Medium != 1 || doc.Summary.Low != 1 {
-		t.Errorf("summary %+v; want 4 scored: 2 high, 1 medium, 1 low", doc.Summary)
+	if doc.Summary.Scored != 5 || doc.Summary.High != 2 || doc.Summary.Medium != 1 || doc.Summary.Low != 1 || doc.Summary.Unknown != 1 {
+		t.Errorf("summary %+v; want 5 scored: 2 high, 1 medium, 1 low, 1 unknown", doc.Summary)
 	}
 	unknown := 0
 	for i, r := range doc.Resources {
@@ -268,8 +281,8 @@ func TestJSONInvariants(t *testing.T) {
 			}
 		}
 	}
-	if unknown != 1 {
-		t.Errorf("%d unknown signals; want 1", unknown)
+	if unknown != 2 {
+		t.Errorf("%d unknown signals; want 2", unknown)
 	}
 	if doc.Resources[0].Risk != 0.9346 {
 		t.Errorf("top risk %v; want 0.9346", doc.Resources[0].Risk)
@@ -286,8 +299,8 @@ func TestTopAndSort(t *testing.T) {
 	if err := json.Unmarshal(render(t, JSON, r, Options{Top: 2}), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Summary.Scored != 4 || doc.Summary.Listed != 2 || len(doc.Resources) != 2 {
-		t.Errorf("top 2: scored %d, listed %d, %d resources; want 4, 2, 2", doc.Summary.Scored, doc.Summary.Listed, len(doc.Resources))
+	if doc.Summary.Scored != 5 || doc.Summary.Listed != 2 || len(doc.Resources) != 2 {
+		t.Errorf("top 2: scored %d, listed %d, %d resources; want 5, 2, 2", doc.Summary.Scored, doc.Summary.Listed, len(doc.Resources))
 	}
 	if diff := cmp.Diff(before, r.Items); diff != "" {
 		t.Errorf("Write reordered the caller's items (-before +after):\n%s", diff)
@@ -298,12 +311,12 @@ func TestTopAndSort(t *testing.T) {
 	for _, it := range r.Items {
 		ids = append(ids, shortID(it.ID))
 	}
-	if diff := cmp.Diff([]string{"i-0abc123def4567890", "ci-deploy", "acme-public-assets", "i-0fff000aaa1112223"}, ids); diff != "" {
+	if diff := cmp.Diff([]string{"i-0abc123def4567890", "ci-deploy", "acme-public-assets", "reports-runner", "i-0fff000aaa1112223"}, ids); diff != "" {
 		t.Errorf("Sort order (-want +got):\n%s", diff)
 	}
 
 	table := string(render(t, Table, r, Options{Top: 1}))
-	if !strings.Contains(table, "showing the top 1 of 4") {
+	if !strings.Contains(table, "showing the top 1 of 5") {
 		t.Errorf("table with Top 1 does not say it is cut:\n%s", table)
 	}
 }
@@ -343,5 +356,89 @@ func TestEmptyReport(t *testing.T) {
 		if out := render(t, f, r, Options{}); len(out) == 0 {
 			t.Errorf("%s: empty output", f)
 		}
+	}
+}
+
+// unknownItem is a resource one of whose facts could not be read.
+func unknownItem(id string, risk float64) Item {
+	return Item{
+		ID: id, Kind: inventory.KindInstance, Cloud: inventory.AWS, Account: account, Region: "eu-west-1",
+		Risk: risk,
+		Signals: []inventory.Signal{{ID: "ports.admin_port_internet", Pillar: inventory.Ports, Severity: inventory.SevCritical,
+			Title: "Security groups could not be read", Unknown: true}},
+	}
+}
+
+// TestUnknownBand: missing data is unknown, never safe. A resource below
+// HighRisk with a fact that could not be read is in the unknown band, not
+// low or medium, in every format; a high one stays high.
+func TestUnknownBand(t *testing.T) {
+	low := unknownItem("arn:aws:ec2:eu-west-1:123456789012:instance/i-unknown-low", 0.05)
+	high := unknownItem("arn:aws:ec2:eu-west-1:123456789012:instance/i-unknown-high", 0.9)
+	medium := unknownItem("arn:aws:ec2:eu-west-1:123456789012:instance/i-unknown-medium", 0.45)
+	// Only the unknown_data reason, no Unknown signal.
+	byReason := Item{
+		ID: "arn:aws:ec2:eu-west-1:123456789012:instance/i-unknown-reason", Kind: inventory.KindInstance,
+		Cloud: inventory.AWS, Risk: 0.1,
+		Reasons: []inventory.Reason{{Feature: features.FUnknownData, Text: "some facts could not be read", Contribution: 0.4}},
+	}
+	known := Item{ID: "arn:aws:ec2:eu-west-1:123456789012:instance/i-known", Kind: inventory.KindInstance, Cloud: inventory.AWS, Risk: 0.05}
+
+	for _, tc := range []struct {
+		it   Item
+		want string
+	}{{low, "unknown"}, {medium, "unknown"}, {byReason, "unknown"}, {high, "high"}, {known, "low"}} {
+		if got := itemBand(tc.it); got != tc.want {
+			t.Errorf("itemBand(%s, risk %v) = %q; want %q", shortID(tc.it.ID), tc.it.Risk, got, tc.want)
+		}
+	}
+
+	r := Report{
+		Snapshot: inventory.Snapshot{ID: "unknown-band", Status: inventory.StatusPartial, Resources: 3},
+		Items:    []Item{low, high, known},
+	}
+	var doc struct {
+		Summary struct{ Scored, High, Medium, Low, Unknown int }
+	}
+	if err := json.Unmarshal(render(t, JSON, r, Options{}), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := struct{ Scored, High, Medium, Low, Unknown int }{Scored: 3, High: 1, Low: 1, Unknown: 1}
+	if doc.Summary != want {
+		t.Errorf("json summary %+v; want %+v (the unknown risk-0.05 item in unknown, not low; the 0.9 one high)", doc.Summary, want)
+	}
+
+	page := newHTMLPage(func() Report { r, _ := prepared(r); return r }(), 0)
+	bands := map[string]string{}
+	for _, row := range page.Rows {
+		bands[shortID(row.ID)] = row.Band
+	}
+	if diff := cmp.Diff(map[string]string{"i-unknown-low": "unknown", "i-unknown-high": "high", "i-known": "low"}, bands); diff != "" {
+		t.Errorf("html row bands (-want +got):\n%s", diff)
+	}
+	html := string(render(t, HTML, r, Options{}))
+	if !strings.Contains(html, `<div class="card card-unknown"><div class="card-label">Not fully checked</div><div class="card-value">1</div>`) {
+		t.Errorf("html has no not-fully-checked card counting 1")
+	}
+	if !strings.Contains(html, `<div class="card card-low"><div class="card-label">Low risk</div><div class="card-value">1</div>`) {
+		t.Errorf("html low card does not count 1")
+	}
+
+	table := string(render(t, Table, r, Options{}))
+	for _, want := range []string{"0.05?", "0.90?", "\n? = some facts could not be read: unknown, not safe\n"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table does not contain %q:\n%s", want, table)
+		}
+	}
+	for _, line := range strings.Split(table, "\n") {
+		if strings.Contains(line, "i-known") && strings.Contains(line, "?") {
+			t.Errorf("table marks a resource without unknown facts: %q", line)
+		}
+	}
+
+	// No unknown facts: no mark, no footer.
+	r.Items = []Item{known}
+	if table := string(render(t, Table, r, Options{})); strings.Contains(table, "?") {
+		t.Errorf("table without unknown facts has a ? mark:\n%s", table)
 	}
 }

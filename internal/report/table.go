@@ -20,6 +20,10 @@ const (
 	tableMaxGaps      = 5 // gaps listed under the header; the rest are counted
 )
 
+// tableUnknownMark follows the risk of a resource with a fact that could not
+// be read (hasUnknown); a footer explains it.
+const tableUnknownMark = "?"
+
 type tableWriter struct {
 	w   io.Writer
 	top int
@@ -44,18 +48,27 @@ func (tw *tableWriter) Write(ctx context.Context, r Report) error {
 	fmt.Fprintln(bw)
 	t := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(t, "RANK\tRISK\tKIND\tNAME\tREGION\tTOP REASONS")
+	marked := false
 	for i, it := range rows {
 		region := it.Region
 		if region == "" {
 			region = "-"
 		}
-		fmt.Fprintf(t, "%d\t%.2f\t%s\t%s\t%s\t%s\n",
-			i+1, it.Risk, clean(string(it.Kind)),
+		risk := fmt.Sprintf("%.2f", it.Risk)
+		if hasUnknown(it) {
+			risk += tableUnknownMark
+			marked = true
+		}
+		fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\t%s\n",
+			i+1, risk, clean(string(it.Kind)),
 			truncate(clean(displayName(it)), tableNameWidth),
 			clean(region), topReasons(it, tableReasonsWidth))
 	}
 	if err := t.Flush(); err != nil {
 		return fmt.Errorf("write table report: %w", err)
+	}
+	if marked {
+		fmt.Fprintf(bw, "\n%s = some facts could not be read: unknown, not safe\n", tableUnknownMark)
 	}
 	if len(rows) < len(r.Items) {
 		fmt.Fprintf(bw, "\nshowing the top %d of %d scored resources\n", len(rows), len(r.Items))
