@@ -15,8 +15,9 @@ import (
 type Collector interface {
 	Cloud() inventory.Cloud
 	// Collect reads every scope it was configured for. What could not be
-	// read is a Gap in the result, not an error: an error means nothing
-	// usable was collected (credentials rejected, endpoint unreachable,
+	// read (denied, throttled past retries, a regional endpoint unreachable)
+	// is a Gap in the result, not an error: an error means nothing usable
+	// was collected (credentials rejected, the cloud not reachable at all,
 	// cancelled) and the scan must not commit.
 	Collect(ctx context.Context) (*Result, error)
 }

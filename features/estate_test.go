@@ -1,6 +1,7 @@
 package features
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -88,7 +89,7 @@ func replace(rs []inventory.Resource, r inventory.Resource) []inventory.Resource
 func without(rs []inventory.Resource, ids ...string) []inventory.Resource {
 	var out []inventory.Resource
 	for _, r := range rs {
-		if !contains(ids, r.ID) {
+		if !slices.Contains(ids, r.ID) {
 			out = append(out, r)
 		}
 	}

@@ -115,6 +115,10 @@ func TestExtractScopeGap(t *testing.T) {
 		{"same account, global service", gap(acct, ""), 1},
 		{"same account, other region", gap(acct, "us-east-1"), 0},
 		{"other account", gap("999999999999", "eu-west-1"), 0},
+		{"one resource's detail in the same account is not a scope gap", inventory.Gap{Cloud: inventory.AWS, Account: acct, Service: "iam",
+			Operation: "GetLoginProfile", Resource: "arn:aws:iam::111122223333:user/alice", Reason: inventory.GapAccessDenied, Message: "denied"}, 0},
+		{"one bucket's policy in the same region is not a scope gap", inventory.Gap{Cloud: inventory.AWS, Account: acct, Region: "eu-west-1", Service: "s3",
+			Operation: "GetBucketPolicy", Resource: "arn:aws:s3:::b", Reason: inventory.GapAccessDenied, Message: "denied"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,7 +27,6 @@ type Graph struct {
 
 	// Indexes of attribute references, so lookups stay linear in the
 	// snapshot's size.
-	rolesByProfile   map[string][]string // instance profile ARN -> roles
 	keysByUser       map[string][]string // user id -> access keys naming it
 	ifacesByInstance map[string][]string // instance id -> interfaces naming it
 	tableBySubnet    map[string]string   // subnet id -> explicitly associated route table
@@ -46,7 +45,6 @@ func NewGraph(rs []inventory.Resource, gaps []inventory.Gap) *Graph {
 		gaps:  append([]inventory.Gap(nil), gaps...),
 		reach: make(map[string]Reachability),
 
-		rolesByProfile:   make(map[string][]string),
 		keysByUser:       make(map[string][]string),
 		ifacesByInstance: make(map[string][]string),
 		tableBySubnet:    make(map[string]string),
@@ -99,10 +97,6 @@ func (g *Graph) indexAttributes() {
 	for _, id := range g.order {
 		r := g.byID[id]
 		switch {
-		case r.Kind == inventory.KindRole && r.Role != nil:
-			for _, p := range uniqSorted(append([]string(nil), r.Role.InstanceProfiles...)) {
-				g.rolesByProfile[p] = append(g.rolesByProfile[p], id)
-			}
 		case r.Kind == inventory.KindAccessKey && r.AccessKey != nil && r.AccessKey.User != "":
 			g.keysByUser[r.AccessKey.User] = append(g.keysByUser[r.AccessKey.User], id)
 		case r.Kind == inventory.KindInterface && r.Interface != nil && r.Interface.InstanceID != "":
@@ -157,11 +151,12 @@ func (g *Graph) Gaps() []inventory.Gap { return append([]inventory.Gap(nil), g.g
 
 // ScopeGaps returns the gaps that cover r's scope: same cloud, same account
 // (or a gap with no account, which covers them all) and either no region
-// (a global service) or r's region.
+// (a global service) or r's region. Gaps about one resource's detail (with
+// a Resource) do not cover a scope; ResourceGaps returns those.
 func (g *Graph) ScopeGaps(r *inventory.Resource) []inventory.Gap {
 	var out []inventory.Gap
 	for _, gp := range g.gaps {
-		if gp.Cloud != r.Cloud {
+		if gp.Cloud != r.Cloud || gp.Resource != "" {
 			continue
 		}
 		if gp.Account != "" && gp.Account != r.Account {
@@ -188,19 +183,13 @@ func (g *Graph) ResourceGaps(id string) []inventory.Gap {
 }
 
 // RolesOf returns the ids of the roles an instance assumes: the targets of
-// its assumes edges, and, when it has none, the roles whose instance
-// profiles include the instance's profile. The ids may name roles that are
-// not in the snapshot; callers must treat those as unknown.
+// its assumes edges. Collectors resolve an instance's profile to those
+// edges (the one place that links them); an instance whose profile
+// resolved to no edge has roles that are unknown, which callers report.
+// The ids may name roles that are not in the snapshot; callers must treat
+// those as unknown.
 func (g *Graph) RolesOf(instanceID string) []string {
-	roles := g.Out(instanceID, inventory.RelAssumes)
-	if len(roles) > 0 {
-		return roles
-	}
-	r := g.byID[instanceID]
-	if r == nil || r.Instance == nil || r.Instance.InstanceProfile == "" {
-		return nil
-	}
-	return append([]string(nil), g.rolesByProfile[r.Instance.InstanceProfile]...)
+	return g.Out(instanceID, inventory.RelAssumes)
 }
 
 // PolicyRef is one policy that applies to a principal, and how.
@@ -216,7 +205,7 @@ func (g *Graph) GroupsOf(userID string) []string {
 	if r := g.byID[userID]; r != nil && r.User != nil {
 		groups = append(groups, r.User.Groups...)
 	}
-	return uniqSorted(groups)
+	return inventory.UniqueSorted(groups)
 }
 
 // PoliciesOf returns the policies that apply to a user, role or group: its
@@ -263,22 +252,5 @@ func (g *Graph) PoliciesOf(principalID string) []PolicyRef {
 // KeysOf returns the access keys of a user: its has_key edges and the keys
 // whose User names it.
 func (g *Graph) KeysOf(userID string) []string {
-	return uniqSorted(append(g.Out(userID, inventory.RelHasKey), g.keysByUser[userID]...))
-}
-
-func uniqSorted(ss []string) []string {
-	if len(ss) == 0 {
-		return nil
-	}
-	sort.Strings(ss)
-	out := ss[:1]
-	for _, s := range ss[1:] {
-		if s != out[len(out)-1] && s != "" {
-			out = append(out, s)
-		}
-	}
-	if out[0] == "" {
-		out = out[1:]
-	}
-	return out
+	return inventory.UniqueSorted(append(g.Out(userID, inventory.RelHasKey), g.keysByUser[userID]...))
 }

@@ -44,8 +44,8 @@ func imageAge() Detector {
 
 // EOL is one engine major version's end of life.
 type EOL struct {
-	Family  string    // "mysql", "postgres", "mariadb", "sqlserver", "oracle"
-	Major   string    // as MajorVersion returns it: "5.7", "12", "10.4", "13" (SQL Server 2016)
+	Family  string    // "mysql", "postgres", "mariadb", "sqlserver", "oracle", "aurora-mysql", "aurora-postgresql"
+	Major   string    // as MajorVersion returns it: "5.7", "12", "10.4", "13" (SQL Server 2016), "3" (Aurora MySQL 3)
 	Name    string    // for people: "MySQL 5.7", "SQL Server 2016"
 	EOL     time.Time // the vendor's end of life (last security fix)
 	RDSEnds time.Time // end of RDS standard support, zero where not recorded
@@ -60,6 +60,15 @@ var EOLTableAsOf = date("2026-11-23")
 // EOL no longer gets upstream security fixes; paid RDS Extended Support
 // may still backport some, which the evidence shows through RDSEnds.
 //
+// Scope: the relational engines of RDS and Aurora. Aurora has its own rows,
+// because AWS, not the community, is its vendor: Aurora MySQL 3 is
+// compatible with MySQL 8.0 but supported well past MySQL 8.0's end of
+// life, so its EOL is the end of Aurora standard support. Engines that
+// DescribeDBInstances also returns but that are not relational RDS engines
+// (Neptune, DocumentDB) are outside the table's scope and get no eol_engine
+// signal at all (see outOfEOLScope); an in-scope engine version missing
+// from the table is unknown.
+//
 // Sources:
 //   - MySQL: https://www.mysql.com/support/eol-notice.html and the RDS
 //     calendar https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html
@@ -73,6 +82,11 @@ var EOLTableAsOf = date("2026-11-23")
 //   - Oracle: Oracle Lifetime Support Policy; only versions long past
 //     extended support are listed, 19c/21c are not (their dates keep
 //     moving), so they read as unknown.
+//   - Aurora MySQL and Aurora PostgreSQL: the Aurora release calendars,
+//     "Aurora end of standard support date"
+//     (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraMySQLReleaseNotes/AuroraMySQL.release-calendars.html,
+//     https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurora-postgresql-release-calendar.html).
+//     Aurora MySQL majors are 1 (MySQL 5.6), 2 (5.7) and 3 (8.0).
 var EOLTable = []EOL{
 	{"mysql", "5.5", "MySQL 5.5", date("2018-12-31"), time.Time{}, "mysql.com eol notice"},
 	{"mysql", "5.6", "MySQL 5.6", date("2021-02-01"), time.Time{}, "mysql.com eol notice"},
@@ -105,6 +119,18 @@ var EOLTable = []EOL{
 	{"oracle", "12.1", "Oracle 12c R1", date("2022-07-31"), time.Time{}, "Oracle lifetime support policy"},
 	{"oracle", "12.2", "Oracle 12c R2", date("2022-03-31"), time.Time{}, "Oracle lifetime support policy"},
 	{"oracle", "18", "Oracle 18c", date("2021-06-30"), time.Time{}, "Oracle lifetime support policy"},
+	{"aurora-mysql", "1", "Aurora MySQL 1 (MySQL 5.6 compatible)", date("2023-02-28"), date("2023-02-28"), "AWS Aurora MySQL release calendar"},
+	{"aurora-mysql", "2", "Aurora MySQL 2 (MySQL 5.7 compatible)", date("2024-10-31"), date("2024-10-31"), "AWS Aurora MySQL release calendar"},
+	{"aurora-mysql", "3", "Aurora MySQL 3 (MySQL 8.0 compatible)", date("2028-04-30"), date("2028-04-30"), "AWS Aurora MySQL release calendar"},
+	{"aurora-postgresql", "9.6", "Aurora PostgreSQL 9.6", date("2022-01-31"), date("2022-01-31"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "10", "Aurora PostgreSQL 10", date("2023-01-31"), date("2023-01-31"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "11", "Aurora PostgreSQL 11", date("2024-02-29"), date("2024-02-29"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "12", "Aurora PostgreSQL 12", date("2025-02-28"), date("2025-02-28"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "13", "Aurora PostgreSQL 13", date("2026-02-28"), date("2026-02-28"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "14", "Aurora PostgreSQL 14", date("2027-02-28"), date("2027-02-28"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "15", "Aurora PostgreSQL 15", date("2028-02-29"), date("2028-02-29"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "16", "Aurora PostgreSQL 16", date("2029-02-28"), date("2029-02-28"), "AWS Aurora PostgreSQL release calendar"},
+	{"aurora-postgresql", "17", "Aurora PostgreSQL 17", date("2030-02-28"), date("2030-02-28"), "AWS Aurora PostgreSQL release calendar"},
 }
 
 func date(s string) time.Time {
@@ -116,14 +142,20 @@ func date(s string) time.Time {
 }
 
 // EngineFamily maps an RDS engine name to the family EOLTable uses ("" when
-// it has none): aurora-mysql reads as mysql, aurora-postgresql as postgres,
-// sqlserver-ee/se/ex/web as sqlserver, oracle-ee/se2/… as oracle.
+// it has none): aurora and aurora-mysql read as aurora-mysql,
+// aurora-postgresql stays itself (Aurora has its own support calendar),
+// sqlserver-ee/se/ex/web and custom-sqlserver-… as sqlserver, oracle-ee/
+// se2/… and custom-oracle-… as oracle.
 func EngineFamily(engine string) string {
-	e := strings.ToLower(engine)
+	e := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(engine)), "custom-")
 	switch {
-	case e == "mysql" || e == "aurora" || e == "aurora-mysql":
+	case e == "aurora" || e == "aurora-mysql":
+		return "aurora-mysql"
+	case e == "aurora-postgresql":
+		return "aurora-postgresql"
+	case e == "mysql":
 		return "mysql"
-	case e == "postgres" || e == "postgresql" || e == "aurora-postgresql":
+	case e == "postgres" || e == "postgresql":
 		return "postgres"
 	case e == "mariadb":
 		return "mariadb"
@@ -135,12 +167,30 @@ func EngineFamily(engine string) string {
 	return ""
 }
 
+// outOfEOLScope reports whether an engine is one DescribeDBInstances
+// returns but EOLTable does not cover by design: Neptune and DocumentDB
+// (docdb), which are not relational RDS engines and follow their own
+// calendars. Such databases get no eol_engine signal, rather than an
+// unknown that no table update could ever resolve.
+func outOfEOLScope(engine string) bool {
+	e := strings.ToLower(strings.TrimSpace(engine))
+	return e == "neptune" || e == "docdb" || strings.HasPrefix(e, "docdb-")
+}
+
+// auroraMySQLMajor maps the community version an old Aurora MySQL version
+// string starts with to its Aurora major.
+var auroraMySQLMajor = map[string]string{"5.6": "1", "5.7": "2", "8.0": "3"}
+
 // MajorVersion extracts the major version the family names its releases
-// by: "5.7" from "5.7.44" or "5.7.mysql_aurora.2.11.2", "12" from "12.17",
-// "9.6" from "9.6.24", "13" from SQL Server's "13.00.6300.2.v1", "12.1"
-// from Oracle's "12.1.0.2.v20", "19" from "19.0.0.0.ru-2024-01…".
+// by: "5.7" from "5.7.44", "12" from "12.17", "9.6" from "9.6.24", "13"
+// from SQL Server's "13.00.6300.2.v1", "12.1" from Oracle's
+// "12.1.0.2.v20", "19" from "19.0.0.0.ru-2024-01…". For Aurora MySQL it is
+// the Aurora major: "3" from "8.0.mysql_aurora.3.05.2", "2" from
+// "5.7.mysql_aurora.2.11.2", and from the community prefix of older
+// strings ("5.6.10a" is 1).
 func MajorVersion(family, version string) string {
-	parts := strings.Split(strings.TrimSpace(version), ".")
+	v := strings.TrimSpace(version)
+	parts := strings.Split(v, ".")
 	if len(parts) == 0 || parts[0] == "" {
 		return ""
 	}
@@ -151,7 +201,13 @@ func MajorVersion(family, version string) string {
 	switch family {
 	case "mysql", "mariadb":
 		return two
-	case "postgres":
+	case "aurora-mysql":
+		if _, rest, ok := strings.Cut(v, ".mysql_aurora."); ok {
+			major, _, _ := strings.Cut(rest, ".")
+			return major
+		}
+		return auroraMySQLMajor[two]
+	case "postgres", "aurora-postgresql":
 		if parts[0] == "9" {
 			return two
 		}
@@ -188,6 +244,9 @@ func eolEngine() Detector {
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
 		db := r.Database
+		if db != nil && outOfEOLScope(db.Engine) {
+			return nil // not an engine the end-of-life table covers
+		}
 		if db == nil || db.Engine == "" || db.EngineVersion == "" {
 			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "engine or engine version"})}
 		}

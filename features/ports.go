@@ -8,13 +8,12 @@ import (
 )
 
 // AdminPorts are remote administration ports: SSH, RDP, WinRM (HTTP and
-// HTTPS), VNC.
-var AdminPorts = []int{22, 3389, 5985, 5986, 5900}
+// HTTPS), VNC. The list is inventory.AdminPorts, shared with remediate.
+var AdminPorts = inventory.AdminPorts
 
-// DBPorts are database and cache ports: MySQL/MariaDB/Aurora, PostgreSQL,
-// SQL Server, Oracle, MongoDB, Redis, Memcached, Elasticsearch/OpenSearch,
-// Cassandra.
-var DBPorts = []int{3306, 5432, 1433, 1521, 27017, 6379, 11211, 9200, 9042}
+// DBPorts are database and cache ports. The list is inventory.DBPorts,
+// shared with remediate.
+var DBPorts = inventory.DBPorts
 
 // defaultDBPort is the engine's default port, for a database whose port was
 // not collected; 0 when the engine is not known.
@@ -153,5 +152,5 @@ func exposedPorts(es []Exposure) string {
 	for _, e := range es {
 		ps = append(ps, e.Protocol+"/"+portString(e.Ports))
 	}
-	return strings.Join(uniqSorted(ps), ",")
+	return strings.Join(inventory.UniqueSorted(ps), ",")
 }

@@ -2,6 +2,8 @@ package features
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,13 +49,17 @@ var (
 const maxNarrowNotActions = 10
 
 // AdminEquivalent decides whether the union of docs grants admin-equivalent
-// permissions: an Allow of "*" (or "*:*"), of "iam:*", or of NotAction with
-// a short list, on every resource, that the explicit Denies do not cancel.
+// permissions: an Allow on every resource whose actions (Action patterns
+// such as "*", "iam:*", "iam:Put*" or "iam:*Policy*", or a short NotAction
+// list) grant one escalation probe or every broad probe, and that the
+// explicit Denies do not cancel.
 //
 // Conditions are treated conservatively and said so in Notes: a conditional
 // Allow counts as granting (Conditional is set), a conditional Deny does not
-// count as cancelling. A Deny scoped to some resources does not cancel
-// either. Permission boundaries and organisation SCPs are not modelled.
+// count as cancelling, whatever the condition's values. So no condition
+// ever removes an admin verdict, and no value needs judging here. A Deny
+// scoped to some resources does not cancel either. Permission boundaries
+// and organisation SCPs are not modelled.
 func AdminEquivalent(docs []PolicySource) AdminFinding {
 	var denies []inventory.Statement
 	var notes []string
@@ -68,7 +74,7 @@ func AdminEquivalent(docs []PolicySource) AdminFinding {
 			switch {
 			case len(s.Conditions) > 0:
 				notes = append(notes, fmt.Sprintf("deny %s in %s has conditions (%s): not counted as cancelling (conservative)",
-					stmtName(s, i), d.ID, strings.Join(s.Conditions, "; ")))
+					stmtName(s, i), d.ID, conditionText(s.Conditions)))
 			case !anyAllResources(s.Resources):
 				// scoped deny: it leaves the rest of the account granted
 			default:
@@ -105,40 +111,54 @@ func AdminEquivalent(docs []PolicySource) AdminFinding {
 				notes = append(notes, fmt.Sprintf("allow %s in %s uses NotResource: read as every resource (conservative)", stmtName(s, i), d.ID))
 			}
 			if len(s.Conditions) == 0 {
-				f.Notes = uniqSorted(notes)
+				f.Notes = inventory.UniqueSorted(notes)
 				return f
 			}
 			if conditional == nil {
 				f.Conditional = true
 				conditionalNote = fmt.Sprintf("allow %s %s in %s has conditions (%s): not evaluated, treated as satisfied (conservative)",
-					grant, stmtName(s, i), d.ID, strings.Join(s.Conditions, "; "))
+					grant, stmtName(s, i), d.ID, conditionText(s.Conditions))
 				conditional = &f
 			}
 		}
 	}
 	if conditional != nil {
-		conditional.Notes = uniqSorted(append(notes, conditionalNote))
+		conditional.Notes = inventory.UniqueSorted(append(notes, conditionalNote))
 		return *conditional
 	}
-	return AdminFinding{Notes: uniqSorted(notes)}
+	return AdminFinding{Notes: inventory.UniqueSorted(notes)}
 }
 
 // adminShape returns how an Allow statement is admin-shaped ("" when it is
-// not) and the probe actions it grants.
+// not) and the probe actions it grants. Both Action and NotAction are read
+// through the same probes: an Action list grants the probes one of its
+// patterns matches ("iam:Put*" grants iam:PutRolePolicy), a NotAction list
+// the probes none of its patterns matches.
 func adminShape(s inventory.Statement) (string, []string) {
 	if !anyAllResources(s.Resources) && len(s.NotResources) == 0 {
 		return "", nil
 	}
 	all := append(append([]string(nil), escalationProbes...), broadProbes...)
-	for _, a := range s.Actions {
-		if a == "*" || a == "*:*" {
-			return a, all
+	var granted []string
+	if len(s.Actions) > 0 {
+		var grants []string
+		for _, a := range s.Actions {
+			matched := false
+			for _, p := range all {
+				if anyActionMatch([]string{a}, p) {
+					granted = append(granted, p)
+					matched = true
+				}
+			}
+			if matched {
+				grants = append(grants, a)
+			}
 		}
-	}
-	for _, a := range s.Actions {
-		if strings.EqualFold(a, "iam:*") {
-			return a, escalationProbes
+		granted = inventory.UniqueSorted(granted)
+		if !isAdminSet(granted) {
+			return "", nil
 		}
+		return strings.Join(grants, ","), granted
 	}
 	if len(s.NotActions) == 0 || len(s.NotActions) > maxNarrowNotActions {
 		return "", nil
@@ -148,7 +168,6 @@ func adminShape(s inventory.Statement) (string, []string) {
 			return "", nil
 		}
 	}
-	var granted []string
 	for _, p := range all {
 		if !anyActionMatch(s.NotActions, p) {
 			granted = append(granted, p)
@@ -160,12 +179,12 @@ func adminShape(s inventory.Statement) (string, []string) {
 // isAdminSet: one escalation action, or every broad action.
 func isAdminSet(granted []string) bool {
 	for _, p := range escalationProbes {
-		if contains(granted, p) {
+		if slices.Contains(granted, p) {
 			return true
 		}
 	}
 	for _, p := range broadProbes {
-		if !contains(granted, p) {
+		if !slices.Contains(granted, p) {
 			return false
 		}
 	}
@@ -288,7 +307,7 @@ func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing [
 		}
 	}
 	f = AdminEquivalent(docs)
-	return f, viaOf[f.Policy], uniqSorted(missing)
+	return f, viaOf[f.Policy], inventory.UniqueSorted(missing)
 }
 
 func adminEvidence(f AdminFinding, via string) map[string]string {
@@ -375,17 +394,94 @@ func (g *Graph) adminRoleOf(r *inventory.Resource) (admin bool, role string, f A
 		}
 		missing = append(missing, m...)
 	}
-	return false, "", AdminFinding{}, "", uniqSorted(missing)
+	return false, "", AdminFinding{}, "", inventory.UniqueSorted(missing)
 }
 
-// Condition keys that, compared for equality, pin a bucket policy's
-// principal or network to something other than "anyone" (as S3's own
-// "is public" evaluation reads them).
+// Condition keys that, compared for equality with concrete values, pin a
+// bucket policy's principal or network to something other than "anyone"
+// (as S3's own "is public" evaluation reads them). Lower case: keys are
+// case-insensitive.
 var restrictingKeys = map[string]bool{
 	"aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true, "aws:sourceaccount": true,
 	"aws:sourceowner": true, "aws:sourceip": true, "aws:principalorgid": true, "aws:principalorgpaths": true,
 	"aws:principalaccount": true, "aws:principalarn": true, "aws:userid": true, "aws:username": true,
 	"s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
+}
+
+// equalityOperators are the condition operators that, with values free of
+// wildcards, admit only the listed values. StringLike and ArnLike count
+// only because wildcard values are refused in restricts.
+var equalityOperators = map[string]bool{
+	"StringEquals": true, "StringEqualsIgnoreCase": true, "StringLike": true,
+	"ArnEquals": true, "ArnLike": true,
+}
+
+// restricts reports whether condition c pins a statement to something
+// narrower than anyone: an equality-type operator (no "Not", no "Null", no
+// "...IfExists", which passes when the key is absent, no "ForAllValues:",
+// which passes when the key has no values) on a restricting key, with
+// concrete values only: no '*' or '?' anywhere, and for aws:SourceIp
+// (IpAddress) only prefixes that are not internet-wide. Anything else,
+// however restrictive it looks, is read as not restricting: public is the
+// conservative answer.
+func restricts(c inventory.Condition) bool {
+	op := strings.TrimPrefix(c.Operator, "ForAnyValue:")
+	key := strings.ToLower(strings.TrimSpace(c.Key))
+	if !restrictingKeys[key] || len(c.Values) == 0 {
+		return false
+	}
+	if key == "aws:sourceip" {
+		if op != "IpAddress" {
+			return false
+		}
+		for _, v := range c.Values {
+			if !narrowSourceIP(v) {
+				return false
+			}
+		}
+		return true
+	}
+	if !equalityOperators[op] {
+		return false
+	}
+	for _, v := range c.Values {
+		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "*?") {
+			return false
+		}
+	}
+	return true
+}
+
+// narrowSourceIP reports whether an aws:SourceIp value admits a bounded
+// part of the internet: a valid prefix or address that is not
+// internet-wide, and for IPv6 no public prefix shorter than /32 (S3 reads
+// those as public).
+func narrowSourceIP(v string) bool {
+	v = strings.TrimSpace(v)
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		a, aerr := netip.ParseAddr(v)
+		if aerr != nil {
+			return false
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	if wide, _ := inventory.InternetWide(p.String()); wide {
+		return false
+	}
+	a := p.Masked().Addr()
+	if a.Is6() && !a.Is4In6() && p.Bits() < 32 && !a.IsPrivate() {
+		return false
+	}
+	return true
+}
+
+func conditionText(cs []inventory.Condition) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, "; ")
 }
 
 // publicStatement returns the first Allow statement of a resource policy
@@ -399,19 +495,12 @@ func publicStatement(doc *inventory.PolicyDocument) (stmt string, s inventory.St
 		if st.Effect != inventory.Allow || !publicPrincipal(st) {
 			continue
 		}
-		restricted := false
-		for _, c := range st.Conditions {
-			op, key, _ := strings.Cut(strings.TrimSpace(c), " ")
-			if restrictingKeys[strings.ToLower(strings.TrimSpace(key))] && !strings.Contains(op, "Not") && !strings.HasSuffix(op, "IfExists") {
-				restricted = true
-				break
-			}
-		}
-		if restricted {
+		// Every condition must hold, so one restricting condition is enough.
+		if slices.ContainsFunc(st.Conditions, restricts) {
 			continue
 		}
 		if len(st.Conditions) > 0 {
-			note = "conditions " + strings.Join(st.Conditions, "; ") + " do not pin the principal or network: read as public (conservative)"
+			note = "conditions " + conditionText(st.Conditions) + " do not pin the principal or network to fixed values: read as public (conservative)"
 		}
 		return stmtName(st, i), st, note, true
 	}

@@ -15,8 +15,8 @@ import (
 type Exposure struct {
 	Ports    inventory.PortRange `json:"ports"`
 	Protocol string              `json:"protocol"` // "tcp", "udp" or "all"
-	Source   string              `json:"source"`   // the rule's source, "0.0.0.0/0"
-	Breadth  int                 `json:"breadth"`  // prefix length of Source: 0 for the whole internet, up to 8
+	Source   string              `json:"source"`   // the rule's source, "0.0.0.0/0"; in Uncertain also a prefix list or security group
+	Breadth  int                 `json:"breadth"`  // prefix length of Source: 0 for the whole internet (and for an unresolved source), up to 8
 	Via      string              `json:"via"`      // the firewall whose rule admits it
 	Address  string              `json:"address,omitempty"`
 	Path     string              `json:"path,omitempty"` // "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> …"
@@ -54,8 +54,12 @@ type Reachability struct {
 	// Exposures are proven paths: public address, route to an internet
 	// gateway, and a firewall rule that admits the port.
 	Exposures []Exposure `json:"exposures,omitempty"`
-	// Uncertain are ports a firewall admits from the internet on an address
-	// whose route could not be checked (subnet or route table missing).
+	// Uncertain are ports that may be open to the internet but could not be
+	// proven either way: a firewall admits them from the internet on an
+	// address whose route could not be checked (subnet or route table
+	// missing, route table listing incomplete), or admits them from a source
+	// whose addresses are not in the snapshot (a prefix list, a security
+	// group of another account) on an address routed to the internet.
 	Uncertain []Exposure `json:"uncertain,omitempty"`
 	// AnyPortUnknown is set when a firewall or interface on a path that may
 	// lead to the internet could not be read: every port is unknown.
@@ -129,6 +133,11 @@ type endpoint struct {
 	subnet    string
 	network   string // hint for the main route table when the subnet is missing
 	firewalls []string
+	scope     inventory.Scope // where the resource lives, to match gaps about its route tables
+}
+
+func scopeOf(r *inventory.Resource) inventory.Scope {
+	return inventory.Scope{Cloud: r.Cloud, Account: r.Account, Region: r.Region}
 }
 
 func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
@@ -139,14 +148,14 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 		out.Missing = append(out.Missing, "instance attributes not collected")
 		return out.finish()
 	}
-	firewalls := uniqSorted(append(append([]string(nil), in.Firewalls...), g.Out(r.ID, inventory.RelProtectedBy)...))
+	firewalls := inventory.UniqueSorted(append(append([]string(nil), in.Firewalls...), g.Out(r.ID, inventory.RelProtectedBy)...))
 	subnet := in.SubnetID
 	if subnet == "" {
 		subnet = g.firstOfKind(g.Out(r.ID, inventory.RelIn), inventory.KindSubnet)
 	}
 	var eps []endpoint
 	if len(in.PublicIPs) > 0 {
-		eps = append(eps, endpoint{address: in.PublicIPs[0], carrier: r.ID, subnet: subnet, network: in.NetworkID, firewalls: firewalls})
+		eps = append(eps, endpoint{address: in.PublicIPs[0], carrier: r.ID, subnet: subnet, network: in.NetworkID, firewalls: firewalls, scope: scopeOf(r)})
 	}
 	ifaces := append([]string(nil), in.Interfaces...)
 	for _, id := range g.In(r.ID, inventory.RelAttachedTo) {
@@ -155,7 +164,7 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 		}
 	}
 	ifaces = append(ifaces, g.ifacesByInstance[r.ID]...)
-	for _, id := range uniqSorted(ifaces) {
+	for _, id := range inventory.UniqueSorted(ifaces) {
 		x := g.byID[id]
 		if x == nil || x.Interface == nil {
 			// The instance's own public addresses cover its interfaces in a
@@ -170,11 +179,11 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 		if len(x.Interface.PublicIPs) == 0 {
 			continue
 		}
-		ep := endpoint{address: x.Interface.PublicIPs[0], carrier: id, subnet: x.Interface.SubnetID, network: in.NetworkID, firewalls: firewalls}
+		ep := endpoint{address: x.Interface.PublicIPs[0], carrier: id, subnet: x.Interface.SubnetID, network: in.NetworkID, firewalls: firewalls, scope: scopeOf(r)}
 		if ep.subnet == "" {
 			ep.subnet = subnet
 		}
-		if fws := uniqSorted(append(append([]string(nil), x.Interface.Firewalls...), g.Out(id, inventory.RelProtectedBy)...)); len(fws) > 0 {
+		if fws := inventory.UniqueSorted(append(append([]string(nil), x.Interface.Firewalls...), g.Out(id, inventory.RelProtectedBy)...)); len(fws) > 0 {
 			ep.firewalls = fws
 		}
 		eps = append(eps, ep)
@@ -200,17 +209,17 @@ func (g *Graph) databaseReach(r *inventory.Resource) Reachability {
 	if port == 0 {
 		port = defaultDBPort(db.Engine)
 	}
-	firewalls := uniqSorted(append(append([]string(nil), db.Firewalls...), g.Out(r.ID, inventory.RelProtectedBy)...))
+	firewalls := inventory.UniqueSorted(append(append([]string(nil), db.Firewalls...), g.Out(r.ID, inventory.RelProtectedBy)...))
 	address := db.Endpoint
 	if address == "" {
 		address = r.ID
 	}
-	subnets := uniqSorted(append([]string(nil), db.SubnetIDs...))
+	subnets := inventory.UniqueSorted(db.SubnetIDs)
 	if len(subnets) == 0 {
 		subnets = []string{""} // evaluated as a missing subnet: unknown
 	}
 	for _, sn := range subnets {
-		g.evalEndpoint(&out, endpoint{address: address, carrier: r.ID, subnet: sn, network: db.NetworkID, firewalls: firewalls}, port)
+		g.evalEndpoint(&out, endpoint{address: address, carrier: r.ID, subnet: sn, network: db.NetworkID, firewalls: firewalls, scope: scopeOf(r)}, port)
 	}
 	return out.finish()
 }
@@ -218,15 +227,16 @@ func (g *Graph) databaseReach(r *inventory.Resource) Reachability {
 // evalEndpoint adds ep's exposures to out. port > 0 narrows them to the one
 // port the resource listens on (a database).
 func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
-	exps, fwMissing := g.firewallExposures(ep.firewalls)
+	exps, unresolved, fwMissing := g.firewallExposures(ep.firewalls)
 	if port > 0 {
 		exps = narrow(exps, port)
+		unresolved = narrow(unresolved, port)
 	}
 	out.Missing = append(out.Missing, fwMissing...)
-	if len(exps) == 0 && len(fwMissing) == 0 {
+	if len(exps) == 0 && len(unresolved) == 0 && len(fwMissing) == 0 {
 		return // no rule admits the internet: not reachable, whatever the route
 	}
-	rt := g.route(ep.subnet, ep.network)
+	rt := g.route(ep.subnet, ep.network, ep.scope)
 	if rt.missing != "" {
 		out.Missing = append(out.Missing, rt.missing)
 	}
@@ -237,7 +247,7 @@ func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
 		if len(fwMissing) > 0 {
 			out.AnyPortUnknown = true
 		}
-		for _, e := range exps {
+		for _, e := range append(exps, unresolved...) {
 			e.Address = ep.address
 			e.Path = fmt.Sprintf("internet -> ? (route of subnet %s unknown) -> %s (%s) -> %s", orDash(ep.subnet), ep.address, ep.carrier, describe(e))
 			out.Uncertain = append(out.Uncertain, e)
@@ -247,11 +257,22 @@ func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
 	if len(fwMissing) > 0 {
 		out.AnyPortUnknown = true
 	}
+	path := func(e Exposure) string {
+		return fmt.Sprintf("internet -> %s (%s %s) -> %s -> %s (%s) -> %s",
+			rt.gateway, rt.table, rt.destination, ep.subnet, ep.address, ep.carrier, describe(e))
+	}
 	for _, e := range exps {
 		e.Address = ep.address
-		e.Path = fmt.Sprintf("internet -> %s (%s %s) -> %s -> %s (%s) -> %s",
-			rt.gateway, rt.table, rt.destination, ep.subnet, ep.address, ep.carrier, describe(e))
+		e.Path = path(e)
 		out.Exposures = append(out.Exposures, e)
+	}
+	// The route is open but who the source admits is not known: unknown,
+	// never closed.
+	for _, e := range unresolved {
+		e.Address = ep.address
+		e.Path = path(e)
+		out.Uncertain = append(out.Uncertain, e)
+		out.Missing = append(out.Missing, fmt.Sprintf("%s admits %s %s from %s, whose addresses are not in the snapshot", e.Via, e.Protocol, portString(e.Ports), e.Source))
 	}
 }
 
@@ -260,7 +281,7 @@ func (r Reachability) finish() Reachability {
 	sortExposures(r.Uncertain)
 	r.Exposures = dedupExposures(r.Exposures)
 	r.Uncertain = dedupExposures(r.Uncertain)
-	r.Missing = uniqSorted(r.Missing)
+	r.Missing = inventory.UniqueSorted(r.Missing)
 	r.Unknown = r.AnyPortUnknown || len(r.Uncertain) > 0
 	return r
 }
@@ -350,8 +371,10 @@ type routeResult struct {
 
 // route finds the subnet's route table (explicit association, else the main
 // table of its network) and whether it has a default route to an internet
-// gateway.
-func (g *Graph) route(subnetID, networkHint string) routeResult {
+// gateway. scope is where the subnet's resource lives: when the listing of
+// route tables there is incomplete, a subnet without a known explicit
+// association is unknown, since its association may be on what was lost.
+func (g *Graph) route(subnetID, networkHint string, scope inventory.Scope) routeResult {
 	if subnetID == "" {
 		return routeResult{state: ReachUnknown, missing: "no subnet recorded"}
 	}
@@ -364,6 +387,9 @@ func (g *Graph) route(subnetID, networkHint string) routeResult {
 		}
 	}
 	if table == nil {
+		if gp, ok := g.routeTablesIncomplete(scope); ok {
+			return routeResult{state: ReachUnknown, missing: "route tables of " + scope.String() + " incompletely listed, so the association of subnet " + subnetID + " is unknown (" + gp.String() + ")"}
+		}
 		network := networkHint
 		sn := g.byID[subnetID]
 		if sn == nil || sn.Subnet == nil {
@@ -385,13 +411,24 @@ func (g *Graph) route(subnetID, networkHint string) routeResult {
 	return routeResult{state: NotReachable, table: table.ID}
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
+// routeTablesIncomplete returns a gap saying that the route tables of scope
+// were not all listed. This is the one AWS-shaped check of the reach model:
+// EC2 lists route tables through ec2 DescribeRouteTables, and a gap of that
+// operation (for scope's account and region, or for all of them) means
+// explicit associations may be missing, so the main-table fallback cannot
+// be trusted. Other clouds attach routes to subnets directly and need no
+// such fallback; when their collectors land, their listing operations
+// belong here.
+func (g *Graph) routeTablesIncomplete(scope inventory.Scope) (inventory.Gap, bool) {
+	for _, gp := range g.gaps {
+		if gp.Cloud != scope.Cloud || gp.Service != "ec2" || gp.Operation != "DescribeRouteTables" {
+			continue
+		}
+		if (gp.Account == "" || gp.Account == scope.Account) && (gp.Region == "" || gp.Region == scope.Region) {
+			return gp, true
 		}
 	}
-	return false
+	return inventory.Gap{}, false
 }
 
 // firewallExposures evaluates the ingress rules of a set of firewalls for
@@ -402,16 +439,19 @@ func contains(ss []string, s string) bool {
 // allow's source is ignored, because the rest of the internet still gets in.
 // AWS security groups are allow-only with priority 0, so for them this is
 // the union of their allow rules.
-func (g *Graph) firewallExposures(ids []string) ([]Exposure, []string) {
+//
+// unresolved are the ports admitted from sources whose addresses the
+// snapshot does not hold (see unresolvedSources): they may or may not be the
+// internet.
+func (g *Graph) firewallExposures(ids []string) (exps, unresolved []Exposure, missing []string) {
 	if len(ids) == 0 {
-		return nil, []string{"no firewall recorded"}
+		return nil, nil, []string{"no firewall recorded"}
 	}
 	type rule struct {
 		inventory.FirewallRule
 		via string
 	}
 	var rules []rule
-	var missing []string
 	for _, id := range ids {
 		fw := g.byID[id]
 		if fw == nil || fw.Firewall == nil {
@@ -424,21 +464,16 @@ func (g *Graph) firewallExposures(ids []string) ([]Exposure, []string) {
 			}
 		}
 	}
-	var out []Exposure
 	for _, a := range rules {
-		proto := normProtocol(a.Protocol)
-		if a.Action != inventory.Allow || (proto != "tcp" && proto != "udp" && proto != "all") {
+		proto := inventory.NormalizeProtocol(a.Protocol)
+		if a.Action != inventory.Allow || (proto != inventory.ProtoTCP && proto != inventory.ProtoUDP && proto != inventory.ProtoAll) {
 			continue
 		}
-		for _, src := range a.Sources {
-			breadth, wide := internetWide(src)
-			if !wide {
-				continue
-			}
+		admit := func(src string, breadth int, into *[]Exposure) {
 			ranges := []inventory.PortRange{normPorts(a.Ports)}
 			for _, d := range rules {
-				dp := normProtocol(d.Protocol)
-				if d.Action != inventory.Deny || d.Priority > a.Priority || (dp != "all" && dp != proto) {
+				dp := inventory.NormalizeProtocol(d.Protocol)
+				if d.Action != inventory.Deny || d.Priority > a.Priority || (dp != inventory.ProtoAll && dp != proto) {
 					continue
 				}
 				if !anyCovers(d.Sources, src) {
@@ -447,24 +482,63 @@ func (g *Graph) firewallExposures(ids []string) ([]Exposure, []string) {
 				ranges = subtract(ranges, normPorts(d.Ports))
 			}
 			for _, pr := range ranges {
-				out = append(out, Exposure{Ports: pr, Protocol: proto, Source: src, Breadth: breadth, Via: a.via})
+				*into = append(*into, Exposure{Ports: pr, Protocol: proto, Source: src, Breadth: breadth, Via: a.via})
 			}
 		}
+		for _, src := range a.Sources {
+			if wide, breadth := inventory.InternetWide(src); wide {
+				admit(src, breadth, &exps)
+			}
+		}
+		// Breadth 0: an unresolved source may be the whole internet.
+		for _, src := range g.unresolvedSources(a.FirewallRule, g.byID[a.via]) {
+			admit(src, 0, &unresolved)
+		}
 	}
-	sortExposures(out)
-	return dedupExposures(out), missing
+	sortExposures(exps)
+	sortExposures(unresolved)
+	return dedupExposures(exps), dedupExposures(unresolved), missing
 }
 
-func normProtocol(p string) string {
-	switch p = strings.ToLower(strings.TrimSpace(p)); p {
-	case "-1", "*", "any", "all", "":
-		return "all"
-	case "6":
-		return "tcp"
-	case "17":
-		return "udp"
+// unresolvedSources returns the sources of a rule whose addresses the
+// snapshot does not hold, so that whether they include the internet is
+// unknown:
+//   - a source that is neither an address, a prefix nor an everyone tag:
+//     an AWS managed prefix list (pl-…), whose entries are not collected
+//     (a customer-managed list may hold 0.0.0.0/0);
+//   - a source group that is not in the snapshot, or that belongs to
+//     another account than the rule's firewall: its members are not known.
+//
+// A source group of the same account that is in the snapshot admits only
+// its members' private addresses: not the internet.
+func (g *Graph) unresolvedSources(rule inventory.FirewallRule, fw *inventory.Resource) []string {
+	var out []string
+	for _, src := range rule.Sources {
+		if !isAddressSource(src) {
+			out = append(out, src)
+		}
 	}
-	return p
+	for _, sg := range rule.SourceGroups {
+		x := g.byID[sg]
+		if x == nil || x.Firewall == nil || (fw != nil && x.Account != fw.Account) {
+			out = append(out, sg)
+		}
+	}
+	return out
+}
+
+// isAddressSource reports whether a rule source names addresses the
+// snapshot can judge: a prefix, a single address or an everyone tag.
+func isAddressSource(src string) bool {
+	s := strings.TrimSpace(src)
+	if inventory.AnySourceTag(s) {
+		return true
+	}
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // normPorts reads {0,0} as every port: a rule with no port range (protocol
@@ -495,31 +569,6 @@ func subtract(rs []inventory.PortRange, d inventory.PortRange) []inventory.PortR
 	return out
 }
 
-// internetWide reports whether a rule source admits a wide part of the
-// internet, and its breadth (prefix length; 0 for everyone). Service tags
-// meaning everyone ("*", "Internet", "Any") count as /0. Prefixes up to /8
-// count too, unless they lie in private, loopback or otherwise
-// non-routable space (10.0.0.0/8 is not the internet).
-func internetWide(src string) (int, bool) {
-	switch strings.ToLower(strings.TrimSpace(src)) {
-	case "*", "internet", "any":
-		return 0, true
-	}
-	p, err := netip.ParsePrefix(strings.TrimSpace(src))
-	if err != nil {
-		return 0, false
-	}
-	p = p.Masked()
-	if p.Bits() == 0 {
-		return 0, true
-	}
-	a := p.Addr()
-	if p.Bits() <= 8 && a.IsGlobalUnicast() && !a.IsPrivate() {
-		return p.Bits(), true
-	}
-	return 0, false
-}
-
 // anyCovers reports whether one of a deny rule's sources contains src.
 func anyCovers(denySources []string, src string) bool {
 	for _, d := range denySources {
@@ -531,13 +580,7 @@ func anyCovers(denySources []string, src string) bool {
 }
 
 func covers(deny, src string) bool {
-	isTag := func(s string) bool {
-		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "*", "internet", "any":
-			return true
-		}
-		return false
-	}
+	isTag := inventory.AnySourceTag
 	if isTag(deny) {
 		return true
 	}

@@ -126,9 +126,57 @@ func TestReachability(t *testing.T) {
 			want: Reachability{Exposures: []Exposure{exp22}},
 		},
 		{
-			name:   "source group and private sources only",
-			estate: replace(publicEstate(), firewall("sg-1", inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Protocol: "tcp", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"192.168.0.0/16"}, SourceGroups: []string{"sg-2"}})),
+			name: "source group of the same account in the snapshot and private sources only",
+			estate: append(replace(publicEstate(), firewall("sg-1", inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Protocol: "tcp",
+				Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"192.168.0.0/16"}, SourceGroups: []string{"sg-2"}})), firewall("sg-2")),
+			want: Reachability{},
+		},
+		{
+			name: "source group of another account: unknown, not closed",
+			estate: func() []inventory.Resource {
+				other := firewall("sg-2")
+				other.Account = "999988887777"
+				return append(replace(publicEstate(), firewall("sg-1", inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Protocol: "tcp",
+					Ports: inventory.PortRange{From: 22, To: 22}, SourceGroups: []string{"sg-2"}})), other)
+			}(),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "sg-2", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from sg-2"}},
+				Unknown: true,
+				Missing: []string{"sg-1 admits tcp 22 from sg-2, whose addresses are not in the snapshot"},
+			},
+		},
+		{
+			name: "source group not in the snapshot: unknown, not closed",
+			estate: replace(publicEstate(), firewall("sg-1", inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Protocol: "tcp",
+				Ports: inventory.PortRange{From: 22, To: 22}, SourceGroups: []string{"arn:aws:ec2:eu-west-1:999988887777:security-group/sg-9"}})),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "arn:aws:ec2:eu-west-1:999988887777:security-group/sg-9", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from arn:aws:ec2:eu-west-1:999988887777:security-group/sg-9"}},
+				Unknown: true,
+				Missing: []string{"sg-1 admits tcp 22 from arn:aws:ec2:eu-west-1:999988887777:security-group/sg-9, whose addresses are not in the snapshot"},
+			},
+		},
+		{
+			name:   "prefix list source: unknown, not closed",
+			estate: replace(publicEstate(), firewall("sg-1", sgRule("tcp", 22, 22, "pl-0123456789abcdef0"))),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "pl-0123456789abcdef0", Via: "sg-1", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from pl-0123456789abcdef0"}},
+				Unknown: true,
+				Missing: []string{"sg-1 admits tcp 22 from pl-0123456789abcdef0, whose addresses are not in the snapshot"},
+			},
+		},
+		{
+			name:   "prefix list source in a private subnet: not exposed",
+			estate: replace(replace(publicEstate(), firewall("sg-1", sgRule("tcp", 22, 22, "pl-0123456789abcdef0"))), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)),
 			want:   Reachability{},
+		},
+		{
+			name:   "half the internet (0.0.0.0/1) is internet-wide",
+			estate: replace(publicEstate(), firewall("sg-1", sgRule("tcp", 22, 22, "0.0.0.0/1"))),
+			want: Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/1", Breadth: 1, Via: "sg-1", Address: "54.0.0.1",
+				Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from 0.0.0.0/1"}}},
 		},
 		{
 			name:   "all protocols, no port range: every port",
@@ -226,9 +274,15 @@ func TestIdentities(t *testing.T) {
 			t.Errorf("RolesOf(i-1) (-got +want):\n%s", diff)
 		}
 	})
-	t.Run("roles by instance profile", func(t *testing.T) {
-		if diff := cmp.Diff(g.RolesOf("i-2"), []string{"role-b"}); diff != "" {
-			t.Errorf("RolesOf(i-2) (-got +want):\n%s", diff)
+	t.Run("an instance profile without assumes edges resolves to no role", func(t *testing.T) {
+		// The collector links profiles to roles (assumes edges); features
+		// does not guess a second time.
+		if got := g.RolesOf("i-2"); len(got) != 0 {
+			t.Errorf("RolesOf(i-2) = %q, want none", got)
+		}
+		_, _, _, _, missing := g.adminRoleOf(g.Resource("i-2"))
+		if diff := cmp.Diff(missing, []string{"instance profile arn:aws:iam::1:instance-profile/web resolves to no role in snapshot"}); diff != "" {
+			t.Errorf("adminRoleOf(i-2) missing (-got +want):\n%s", diff)
 		}
 	})
 	t.Run("user policies with groups", func(t *testing.T) {
@@ -242,4 +296,79 @@ func TestIdentities(t *testing.T) {
 			t.Errorf("PoliciesOf(role-a) (-got +want):\n%s", diff)
 		}
 	})
+}
+
+// TestReachabilityRouteTableGap: when the route tables of the instance's
+// account and region were not all listed (a DescribeRouteTables page
+// failed), a subnet without a known explicit association is unknown: its
+// association may be on the lost page, so the main table cannot answer.
+func TestReachabilityRouteTableGap(t *testing.T) {
+	gap := func(account, region string) inventory.Gap {
+		return inventory.Gap{Cloud: inventory.AWS, Account: account, Region: region, Service: "ec2", Operation: "DescribeRouteTables",
+			Reason: inventory.GapThrottled, Message: "page 2: gave up after retries"}
+	}
+	// subnet-1's explicit table (routed to the igw) was on the lost page;
+	// the main table has no igw route.
+	lostAssociation := without(publicEstate(), "rtb-1")
+	path := "internet -> ? (route of subnet subnet-1 unknown) -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from 0.0.0.0/0"
+	uncertain := []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-1", Address: "54.0.0.1", Path: path}}
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		gaps   []inventory.Gap
+		want   Reachability
+	}{
+		{
+			name:   "no gap: the main table answers, not reachable",
+			estate: lostAssociation,
+			want:   Reachability{},
+		},
+		{
+			name:   "gap in the instance's account and region: unknown, not the main table's answer",
+			estate: lostAssociation,
+			gaps:   []inventory.Gap{gap(acct, "eu-west-1")},
+			want: Reachability{Uncertain: uncertain, Unknown: true, Missing: []string{
+				"route tables of aws/111122223333/eu-west-1 incompletely listed, so the association of subnet subnet-1 is unknown (aws/111122223333/eu-west-1/ec2/DescribeRouteTables: throttled: page 2: gave up after retries)"}},
+		},
+		{
+			name:   "gap with no account covers every account",
+			estate: lostAssociation,
+			gaps:   []inventory.Gap{gap("", "eu-west-1")},
+			want: Reachability{Uncertain: uncertain, Unknown: true, Missing: []string{
+				"route tables of aws/111122223333/eu-west-1 incompletely listed, so the association of subnet subnet-1 is unknown (aws/eu-west-1/ec2/DescribeRouteTables: throttled: page 2: gave up after retries)"}},
+		},
+		{
+			name:   "gap in another region: the main table answers",
+			estate: lostAssociation,
+			gaps:   []inventory.Gap{gap(acct, "us-east-1")},
+			want:   Reachability{},
+		},
+		{
+			name:   "gap in another account: the main table answers",
+			estate: lostAssociation,
+			gaps:   []inventory.Gap{gap("999988887777", "eu-west-1")},
+			want:   Reachability{},
+		},
+		{
+			name:   "gap of another operation: the main table answers",
+			estate: lostAssociation,
+			gaps:   []inventory.Gap{{Cloud: inventory.AWS, Account: acct, Region: "eu-west-1", Service: "ec2", Operation: "DescribeSubnets", Reason: inventory.GapThrottled, Message: "gave up"}},
+			want:   Reachability{},
+		},
+		{
+			name:   "gap, but the subnet's explicit table was read: it answers",
+			estate: publicEstate(),
+			gaps:   []inventory.Gap{gap(acct, "eu-west-1")},
+			want: Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-1", Address: "54.0.0.1",
+				Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> sg-1: allow tcp 22 from 0.0.0.0/0"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, tt.gaps).Reachability("i-1")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("Reachability(i-1) (-got +want):\n%s", diff)
+			}
+		})
+	}
 }

@@ -2,19 +2,11 @@ package remediate
 
 import (
 	"fmt"
-	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/posture-dev/posture/internal/inventory"
-)
-
-// Ports the port signals look at when their evidence names none (kept in
-// step with features.AdminPorts and features.DBPorts).
-var (
-	adminPorts = []int{22, 3389, 5985, 5986, 5900}
-	dbPorts    = []int{3306, 5432, 1433, 1521, 27017, 6379, 11211, 9200, 9042}
 )
 
 var portNames = map[int]string{
@@ -47,7 +39,7 @@ func planRevokeIngress(in Input, sig inventory.Signal) ([]Plan, error) {
 	}
 	fws := firewallsOf(in.Graph, r)
 	if via := sig.Evidence["via"]; via != "" {
-		fws = uniqSorted(append(fws, via))
+		fws = inventory.UniqueSorted(append(fws, via))
 	}
 	var plans []Plan
 	var missing []string
@@ -86,12 +78,12 @@ func signalPorts(r *inventory.Resource, sig inventory.Signal) ([]int, error) {
 		return []int{p}, nil
 	}
 	if sig.ID == SigAdminPortInternet {
-		return adminPorts, nil
+		return inventory.AdminPorts, nil
 	}
 	if r.Database != nil && r.Database.Port > 0 {
 		return []int{r.Database.Port}, nil
 	}
-	return dbPorts, nil
+	return inventory.DBPorts, nil
 }
 
 // firewallsOf returns the security groups that guard a resource: its own
@@ -119,7 +111,7 @@ func firewallsOf(g Graph, r *inventory.Resource) []string {
 			fws = append(fws, x.Interface.Firewalls...)
 		}
 	}
-	return uniqSorted(fws)
+	return inventory.UniqueSorted(fws)
 }
 
 // protectedBy returns every resource a security group guards: instances,
@@ -143,7 +135,7 @@ func protectedBy(g Graph, fwID string) []string {
 			}
 		}
 	}
-	return uniqSorted(out)
+	return inventory.UniqueSorted(out)
 }
 
 // publicSources returns the internet-wide sources of an allow ingress rule
@@ -172,7 +164,7 @@ func publicSources(rule inventory.FirewallRule, ports []int) []string {
 	}
 	var wide []string
 	for _, s := range rule.Sources {
-		if internetWide(s) {
+		if ok, _ := inventory.InternetWide(s); ok {
 			wide = append(wide, s)
 		}
 	}
@@ -180,30 +172,11 @@ func publicSources(rule inventory.FirewallRule, ports []int) []string {
 	return wide
 }
 
-// internetWide reports whether a CIDR admits a wide part of the internet:
-// /0, or a public prefix of /8 or shorter (as features reads it).
-func internetWide(src string) bool {
-	p, err := netip.ParsePrefix(strings.TrimSpace(src))
-	if err != nil {
-		return false
-	}
-	p = p.Masked()
-	if p.Bits() == 0 {
-		return true
-	}
-	a := p.Addr()
-	return p.Bits() <= 8 && a.IsGlobalUnicast() && !a.IsPrivate()
-}
-
-// awsProtocol is the IpProtocol value EC2 uses for a rule's protocol.
+// awsProtocol is the IpProtocol value EC2 uses for a rule's protocol:
+// inventory's normal name, with "-1" for every protocol.
 func awsProtocol(p string) string {
-	switch p = strings.ToLower(strings.TrimSpace(p)); p {
-	case "all", "-1", "*", "any", "":
+	if p = inventory.NormalizeProtocol(p); p == inventory.ProtoAll {
 		return "-1"
-	case "6":
-		return "tcp"
-	case "17":
-		return "udp"
 	}
 	return p
 }

@@ -3,6 +3,7 @@ package remediate
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/posture-dev/posture/internal/inventory"
@@ -307,11 +308,11 @@ func planDetachAdmin(in Input, sig inventory.Signal) ([]Plan, error) {
 	// The evidence's "via" is not read: on this signal it names the
 	// firewall of the exposure. Whether the policy is the role's own is
 	// read from the role.
-	attached := contains(in.Graph.Out(roleID, inventory.RelHasPolicy), policyID)
+	attached := slices.Contains(in.Graph.Out(roleID, inventory.RelHasPolicy), policyID)
 	inline := false
 	if role.Role != nil {
-		attached = attached || contains(role.Role.AttachedPolicies, policyID)
-		inline = contains(role.Role.InlinePolicies, policyID)
+		attached = attached || slices.Contains(role.Role.AttachedPolicies, policyID)
+		inline = slices.Contains(role.Role.InlinePolicies, policyID)
 	}
 	if pol := in.Graph.Resource(policyID); pol != nil && pol.Policy != nil && !pol.Policy.Managed {
 		inline, attached = inline || attached, false
@@ -320,21 +321,10 @@ func planDetachAdmin(in Input, sig inventory.Signal) ([]Plan, error) {
 		return nil, fmt.Errorf("policy %s is not attached to role %s", policyID, roleID)
 	}
 
-	// Everything that runs with the role: instances assuming it by edge or
-	// through one of its instance profiles, and the flagged instance.
+	// Everything that runs with the role: the instances assuming it (the
+	// collector resolves instance profiles to these edges) and the flagged
+	// instance.
 	affected := append([]string{sig.Resource}, in.Graph.In(roleID, inventory.RelAssumes)...)
-	if role.Role != nil && len(role.Role.InstanceProfiles) > 0 {
-		for _, x := range in.Graph.Resources() {
-			if x.Instance == nil || x.Instance.InstanceProfile == "" {
-				continue
-			}
-			for _, p := range role.Role.InstanceProfiles {
-				if p == x.Instance.InstanceProfile {
-					affected = append(affected, x.ID)
-				}
-			}
-		}
-	}
 	note := "every workload running with the role loses what the policy granted; give the role a least-privilege policy first (IAM Access Analyzer can generate one from CloudTrail activity)."
 	inst := in.Graph.Resource(sig.Resource)
 	p := Plan{
@@ -366,13 +356,4 @@ func planDetachAdmin(in Input, sig inventory.Signal) ([]Plan, error) {
 	p.Terraform = fmt.Sprintf("# delete the aws_iam_role_policy_attachment (or the managed_policy_arns entry) that attaches\n#   %s\n# to role %q\n", policyID, roleName)
 	p.Reversible = true
 	return []Plan{finish(p)}, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

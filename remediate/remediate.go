@@ -20,8 +20,9 @@ import (
 // Call is one exact cloud API call: the service, the operation and its
 // parameters as the API names them ("ec2", "RevokeSecurityGroupIngress",
 // {"GroupId": "sg-1", "IpPermissions": […]}). Region is where it must be
-// sent; "" for global services (IAM) and for S3 bucket-level calls, which
-// the SDK routes by bucket.
+// sent; "" only for global services (IAM). S3 bucket-level calls carry the
+// bucket's region: the SDK does not follow S3's redirects, so a call sent
+// to another region fails.
 type Call struct {
 	Service   string         `json:"service"`
 	Operation string         `json:"operation"`
@@ -195,7 +196,7 @@ func Plans(in Input, signals map[string][]inventory.Signal) ([]Plan, error) {
 			}
 			for _, p := range ps {
 				if i, dup := seen[p.ID]; dup {
-					out[i].BlastRadius.Resources = uniqSorted(append(out[i].BlastRadius.Resources, p.BlastRadius.Resources...))
+					out[i].BlastRadius.Resources = inventory.UniqueSorted(append(out[i].BlastRadius.Resources, p.BlastRadius.Resources...))
 					continue
 				}
 				seen[p.ID] = len(out)
@@ -226,21 +227,8 @@ func planID(fix, resource, part string) string {
 // finish fills the fields every plan derives from its calls.
 func finish(p Plan) Plan {
 	p.CLI = CLI(p.Calls)
-	p.BlastRadius.Resources = uniqSorted(p.BlastRadius.Resources)
+	p.BlastRadius.Resources = inventory.UniqueSorted(p.BlastRadius.Resources)
 	return p
-}
-
-func uniqSorted(ss []string) []string {
-	var out []string
-	seen := make(map[string]bool, len(ss))
-	for _, s := range ss {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // label is "id (name)", or the id alone when the resource has no name or

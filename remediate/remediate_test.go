@@ -22,25 +22,26 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 var _ remediate.Graph = (*features.Graph)(nil)
 
 const (
-	acct    = "111122223333"
-	region  = "us-east-1"
-	sgWeb   = "arn:aws:ec2:us-east-1:111122223333:security-group/sg-web"
-	sgDB    = "arn:aws:ec2:us-east-1:111122223333:security-group/sg-db"
-	web1    = "arn:aws:ec2:us-east-1:111122223333:instance/i-web1"
-	web2    = "arn:aws:ec2:us-east-1:111122223333:instance/i-web2"
-	dbID    = "arn:aws:rds:us-east-1:111122223333:db:orders"
-	bucket  = "arn:aws:s3:::acme-public"
-	site    = "arn:aws:s3:::acme-site"
-	roleID  = "arn:aws:iam::111122223333:role/web-role"
-	profile = "arn:aws:iam::111122223333:instance-profile/web-profile"
-	admin   = "arn:aws:iam::aws:policy/AdministratorAccess"
-	alice   = "arn:aws:iam::111122223333:user/ops/alice"
-	keyID   = "arn:aws:iam::111122223333:user/ops/alice/access-key/AKIAALICE"
-	account = "arn:aws:iam::111122223333:root"
-	subnet  = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-pub"
-	vpc     = "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1"
-	rtb     = "arn:aws:ec2:us-east-1:111122223333:route-table/rtb-pub"
-	igw     = "arn:aws:ec2:us-east-1:111122223333:internet-gateway/igw-1"
+	acct         = "111122223333"
+	region       = "us-east-1"
+	bucketRegion = "eu-west-1"
+	sgWeb        = "arn:aws:ec2:us-east-1:111122223333:security-group/sg-web"
+	sgDB         = "arn:aws:ec2:us-east-1:111122223333:security-group/sg-db"
+	web1         = "arn:aws:ec2:us-east-1:111122223333:instance/i-web1"
+	web2         = "arn:aws:ec2:us-east-1:111122223333:instance/i-web2"
+	dbID         = "arn:aws:rds:us-east-1:111122223333:db:orders"
+	bucket       = "arn:aws:s3:::acme-public"
+	site         = "arn:aws:s3:::acme-site"
+	roleID       = "arn:aws:iam::111122223333:role/web-role"
+	profile      = "arn:aws:iam::111122223333:instance-profile/web-profile"
+	admin        = "arn:aws:iam::aws:policy/AdministratorAccess"
+	alice        = "arn:aws:iam::111122223333:user/ops/alice"
+	keyID        = "arn:aws:iam::111122223333:user/ops/alice/access-key/AKIAALICE"
+	account      = "arn:aws:iam::111122223333:root"
+	subnet       = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-pub"
+	vpc          = "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1"
+	rtb          = "arn:aws:ec2:us-east-1:111122223333:route-table/rtb-pub"
+	igw          = "arn:aws:ec2:us-east-1:111122223333:internet-gateway/igw-1"
 )
 
 var now = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -103,9 +104,13 @@ func estate() []inventory.Resource {
 		Endpoint: "orders.abc.us-east-1.rds.amazonaws.com", Firewalls: []string{sgDB}, SubnetIDs: []string{subnet}, NetworkID: vpc}
 	db.AddEdge(inventory.RelProtectedBy, sgDB)
 
+	// Buckets live in another region than the rest: their calls must go
+	// there.
 	pub := res(bucket, inventory.KindBucket, "acme-public")
+	pub.Region = bucketRegion
 	pub.Bucket = &inventory.Bucket{PublicACLGrants: []inventory.ACLGrant{{Grantee: "AllUsers", Permission: "READ"}}}
 	web3 := res(site, inventory.KindBucket, "acme-site")
+	web3.Region = bucketRegion
 	web3.Bucket = &inventory.Bucket{Website: true,
 		BlockPublicAccess: &inventory.BlockPublicAccess{BlockPublicACLs: true, IgnorePublicACLs: true},
 		Policy: &inventory.PolicyDocument{Statements: []inventory.Statement{{Effect: inventory.Allow, Principals: []string{"*"},
@@ -187,7 +192,7 @@ func TestFixPlans(t *testing.T) {
 			Params: map[string]any{"DBInstanceIdentifier": "orders", "PubliclyAccessible": v, "ApplyImmediately": true}}
 	}
 	bpa := func(name string, a, b, c, d bool) remediate.Call {
-		return remediate.Call{Service: "s3", Operation: "PutPublicAccessBlock", Params: map[string]any{"Bucket": name,
+		return remediate.Call{Service: "s3", Operation: "PutPublicAccessBlock", Region: bucketRegion, Params: map[string]any{"Bucket": name,
 			"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": a, "IgnorePublicAcls": b, "BlockPublicPolicy": c, "RestrictPublicBuckets": d}}}
 	}
 	key := func(op, status string) remediate.Call {
@@ -290,7 +295,7 @@ func TestFixPlans(t *testing.T) {
 			signal: sig("privileges.public_bucket", bucket, map[string]string{"acl_grants": "AllUsers:READ"}),
 			want: []brief{{ID: "aws.s3.block_public_access@" + bucket, Resource: bucket,
 				Calls:    []remediate.Call{bpa("acme-public", true, true, true, true)},
-				Rollback: []remediate.Call{{Service: "s3", Operation: "DeletePublicAccessBlock", Params: map[string]any{"Bucket": "acme-public"}}},
+				Rollback: []remediate.Call{{Service: "s3", Operation: "DeletePublicAccessBlock", Region: bucketRegion, Params: map[string]any{"Bucket": "acme-public"}}},
 				Blast:    []string{bucket}, Reversible: true, Automatable: true}},
 		},
 		{
@@ -300,6 +305,25 @@ func TestFixPlans(t *testing.T) {
 				Calls:    []remediate.Call{bpa("acme-site", true, true, true, true)},
 				Rollback: []remediate.Call{bpa("acme-site", true, true, false, false)},
 				Blast:    []string{site}, Reversible: true, Automatable: false}},
+		},
+		{
+			name: "public bucket whose region is not recorded: a person decides",
+			edit: func(rs []inventory.Resource) {
+				for i := range rs {
+					if rs[i].ID == bucket {
+						rs[i].Region = ""
+					}
+				}
+			},
+			signal: sig("privileges.public_bucket", bucket, map[string]string{"acl_grants": "AllUsers:READ"}),
+			want: []brief{{ID: "aws.s3.block_public_access@" + bucket, Resource: bucket,
+				Calls: []remediate.Call{func() remediate.Call {
+					c := bpa("acme-public", true, true, true, true)
+					c.Region = ""
+					return c
+				}()},
+				Rollback: []remediate.Call{{Service: "s3", Operation: "DeletePublicAccessBlock", Params: map[string]any{"Bucket": "acme-public"}}},
+				Blast:    []string{bucket}, Reversible: true, Automatable: false}},
 		},
 		{
 			name: "public bucket whose block settings could not be read: no rollback, a person decides",

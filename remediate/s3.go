@@ -33,8 +33,11 @@ func planS3BlockPublic(in Input, sig inventory.Signal) ([]Plan, error) {
 	}
 	name := nativeID(r.ID)
 	all := inventory.BlockPublicAccess{BlockPublicACLs: true, IgnorePublicACLs: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+	// Bucket calls go to the bucket's own region: the SDK does not follow
+	// S3's redirects to it.
+	region := r.Region
 	put := func(b inventory.BlockPublicAccess) Call {
-		return Call{Service: "s3", Operation: "PutPublicAccessBlock",
+		return Call{Service: "s3", Operation: "PutPublicAccessBlock", Region: region,
 			Params: map[string]any{"Bucket": name, "PublicAccessBlockConfiguration": blockConfig(b)}}
 	}
 	// The rollback restores what the scan saw: no block (delete it) or the
@@ -45,7 +48,7 @@ func planS3BlockPublic(in Input, sig inventory.Signal) ([]Plan, error) {
 	switch prev := r.Bucket.BlockPublicAccess; {
 	case !reversible:
 	case prev == nil:
-		rollback = []Call{{Service: "s3", Operation: "DeletePublicAccessBlock", Params: map[string]any{"Bucket": name}}}
+		rollback = []Call{{Service: "s3", Operation: "DeletePublicAccessBlock", Region: region, Params: map[string]any{"Bucket": name}}}
 	default:
 		rollback = []Call{put(*prev)}
 	}
@@ -62,6 +65,9 @@ func planS3BlockPublic(in Input, sig inventory.Signal) ([]Plan, error) {
 	}
 	if !reversible {
 		automatable, why = false, "the bucket's current block public access settings could not be read, so there is no exact rollback"
+	}
+	if region == "" {
+		automatable, why = false, "the bucket's region is not recorded, and its calls must be sent there"
 	}
 	return []Plan{finish(Plan{
 		ID:       planID(fixS3BlockPublic, r.ID, ""),

@@ -10,15 +10,17 @@ package aws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -30,14 +32,21 @@ import (
 
 // Options configure an AWS collection.
 type Options struct {
-	Profile     string   // shared config profile; "" for the default chain
-	Regions     []string // "" or empty: every enabled region
-	Endpoint    string   // overrides every service endpoint (an emulator, LocalStack)
-	Concurrency int      // regions scanned at once; default 4
-	MaxAttempts int      // per call, with exponential backoff on throttling; default 6
+	Profile  string   // shared config profile; "" for the default chain
+	Regions  []string // "" or empty: every enabled region
+	Endpoint string   // overrides every service endpoint (an emulator, LocalStack)
+	// Concurrency bounds the regions scanned at once; default 4. The
+	// account-wide tables (IAM, S3) run beside the regions, outside it.
+	Concurrency int
+	MaxAttempts int // per call, with exponential backoff on throttling; default 6
 	MaxBackoff  time.Duration
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Timeout bounds each HTTP attempt of a call, from connecting to the
+	// last byte of the answer; default 60s. An endpoint that accepts the
+	// connection and never answers then costs at most MaxAttempts of
+	// them, and becomes an unreachable gap.
+	Timeout time.Duration
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Collector collects one AWS account.
@@ -57,6 +66,9 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 20 * time.Second
 	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -68,8 +80,14 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = opts.MaxAttempts
 				o.MaxBackoff = opts.MaxBackoff
+				// No client-side retry quota: the standard one (500
+				// tokens a client) runs dry after about a hundred
+				// throttles, and every later throttle then fails at
+				// once. A scan reads; it backs off and tries again.
+				o.RateLimiter = ratelimit.None
 			})
 		}),
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(opts.Timeout)),
 	}
 	if opts.Profile != "" {
 		loads = append(loads, config.WithSharedConfigProfile(opts.Profile))
@@ -90,13 +108,22 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 // Cloud is AWS.
 func (c *Collector) Cloud() inventory.Cloud { return inventory.AWS }
 
-// scope is what a table is called with: the account, a region ("" for
-// global tables) and the config for that region.
+// scope is what a table is called with: the account and its partition, a
+// region ("" for global tables) and the config for that region.
 type scope struct {
 	Account string
-	Region  string
-	Config  aws.Config
-	Now     time.Time
+	// Partition is the ARN partition of the account ("aws", "aws-us-gov",
+	// "aws-cn"), read once from the caller's ARN.
+	Partition string
+	Region    string
+	Config    aws.Config
+	Now       time.Time
+}
+
+// arn builds an ARN in the scope's partition:
+// arn:<partition>:<service>:<region>:<account>:<resource>.
+func (s scope) arn(service, region, account, resource string) string {
+	return "arn:" + s.Partition + ":" + service + ":" + region + ":" + account + ":" + resource
 }
 
 func (s scope) inventory() inventory.Scope {
@@ -131,10 +158,12 @@ func All() []table {
 	return ts
 }
 
-// Collect scans the account: global tables first (IAM, S3), then every
-// region in parallel with a bound. Anything denied, throttled or disabled
-// is a Gap; only an unreachable endpoint, rejected credentials or
-// cancellation fail the whole collection.
+// Collect scans the account: the account-wide tables (IAM, S3) and, beside
+// them, the regions, at most Options.Concurrency at once, each region's
+// tables in parallel. Anything denied, throttled, disabled or unreachable
+// is a Gap of its scope. Only rejected credentials, cancellation, or a
+// first call (GetCallerIdentity, DescribeRegions) that cannot reach AWS
+// fail the whole collection.
 func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	now := c.opts.Now().UTC()
 	id, err := sts.NewFromConfig(c.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -143,36 +172,45 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	}
 	account := aws.ToString(id.Account)
 	out := &collectors.Result{}
-	global := scope{Account: account, Config: c.cfg, Now: now}
+	global := scope{Account: account, Partition: partitionOf(aws.ToString(id.Arn), c.cfg.Region), Config: c.cfg, Now: now}
 
 	regions, err := c.regions(ctx, global, out)
 	if err != nil {
 		return nil, err
 	}
-	c.opts.Logger.Info("aws scan", "account", account, "regions", regions)
+	c.opts.Logger.Info("aws scan", "account", account, "partition", global.Partition, "regions", regions)
 
-	tables := All()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.opts.Concurrency)
-	out.Scope(global.inventory())
-	for _, t := range tables {
-		if !t.Global {
-			continue
+	var globalTables, regionalTables []table
+	for _, t := range All() {
+		if t.Global {
+			globalTables = append(globalTables, t)
+		} else {
+			regionalTables = append(regionalTables, t)
 		}
+	}
+	out.Scope(global.inventory())
+	scopes := make([]scope, 0, len(regions))
+	for _, region := range regions {
+		rs := global
+		rs.Region = region
+		rs.Config = c.cfg.Copy()
+		rs.Config.Region = region
+		out.Scope(rs.inventory())
+		scopes = append(scopes, rs)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, t := range globalTables {
 		g.Go(func() error { return t.List(gctx, global, out) })
 	}
-	for _, region := range regions {
-		cfg := c.cfg.Copy()
-		cfg.Region = region
-		rs := scope{Account: account, Region: region, Config: cfg, Now: now}
-		out.Scope(rs.inventory())
-		for _, t := range tables {
-			if t.Global {
-				continue
-			}
-			g.Go(func() error { return t.List(gctx, rs, out) })
+	g.Go(func() error {
+		rg, rctx := errgroup.WithContext(gctx)
+		rg.SetLimit(c.opts.Concurrency)
+		for _, rs := range scopes {
+			rg.Go(func() error { return scanRegion(rctx, rs, regionalTables, out) })
 		}
-	}
+		return rg.Wait()
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -184,12 +222,23 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	return out, nil
 }
 
+// scanRegion runs the regional tables of one region in parallel.
+func scanRegion(ctx context.Context, s scope, tables []table, out *collectors.Result) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, t := range tables {
+		g.Go(func() error { return t.List(gctx, s, out) })
+	}
+	return g.Wait()
+}
+
 // regions resolves which regions to scan. Requested regions that the
-// account has not enabled become gaps.
+// account has not enabled become gaps. Not reaching EC2 at all here is
+// fatal: with no answer from AWS past the caller's identity, the scan
+// would commit an empty account.
 func (c *Collector) regions(ctx context.Context, s scope, out *collectors.Result) ([]string, error) {
 	resp, err := ec2.NewFromConfig(s.Config).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
 	if err != nil {
-		if fatal(err) || errors.Is(err, context.Canceled) {
+		if reason := classify(err); fatal(err) || reason == inventory.GapUnreachable || reason == inventory.GapCancelled {
 			return nil, fmt.Errorf("aws: list regions with ec2 DescribeRegions: %w", err)
 		}
 		// Cannot list regions: scan what was asked for, or the config's region.
@@ -238,8 +287,10 @@ func (c *Collector) regions(ctx context.Context, s scope, out *collectors.Result
 }
 
 // link adds the edges that cross services once everything is collected:
-// an instance assumes the roles of its instance profile.
+// an instance assumes the roles of its instance profile, and a database
+// names the EC2 resources the scan collected.
 func link(out *collectors.Result) {
+	linkDatabases(out)
 	profiles := map[string][]string{}
 	for _, r := range out.Resources {
 		if r.Role != nil {
@@ -257,4 +308,90 @@ func link(out *collectors.Result) {
 			r.AddEdge(inventory.RelAssumes, role)
 		}
 	}
+}
+
+// linkDatabases points the security groups, subnets and VPC of each
+// database at the ARNs EC2 gave them. RDS names them by id only, so
+// dbInstance builds their ARNs with the scanned account; a subnet or VPC
+// shared from another account (RAM) belongs to that account, which EC2
+// knows. References EC2 did not list (denied, another region) keep the
+// scanned account.
+func linkDatabases(out *collectors.Result) {
+	ec2IDs := map[string]string{} // "region resource" (security-group/sg-1) -> ARN
+	for _, r := range out.Resources {
+		if service, res, ok := arnParts(r.ID); ok && service == "ec2" {
+			ec2IDs[r.Region+" "+res] = r.ID
+		}
+	}
+	resolve := func(region, arn string) string {
+		if service, res, ok := arnParts(arn); ok && service == "ec2" {
+			if known, ok := ec2IDs[region+" "+res]; ok {
+				return known
+			}
+		}
+		return arn
+	}
+	for i := range out.Resources {
+		r := &out.Resources[i]
+		d := r.Database
+		if d == nil {
+			continue
+		}
+		d.NetworkID = resolve(r.Region, d.NetworkID)
+		for j := range d.SubnetIDs {
+			d.SubnetIDs[j] = resolve(r.Region, d.SubnetIDs[j])
+		}
+		for j := range d.Firewalls {
+			d.Firewalls[j] = resolve(r.Region, d.Firewalls[j])
+		}
+		for j := range r.Edges {
+			r.Edges[j].To = resolve(r.Region, r.Edges[j].To)
+		}
+	}
+}
+
+// arnParts splits an ARN into its service and resource
+// ("arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-1" is ec2,
+// subnet/subnet-1).
+func arnParts(arn string) (service, resource string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return "", "", false
+	}
+	return parts[2], parts[5], true
+}
+
+// partitionOf reads the partition of an ARN ("arn:aws-us-gov:iam::…" is
+// aws-us-gov); for text that is not an ARN it is the partition of region.
+func partitionOf(arn, region string) string {
+	if rest, ok := strings.CutPrefix(arn, "arn:"); ok {
+		if p, _, ok := strings.Cut(rest, ":"); ok && p != "" {
+			return p
+		}
+	}
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	}
+	return "aws"
+}
+
+// tagMap turns a service's tags into a map, nil when there are none. kv
+// reads the key and value of one tag: each SDK service has its own Tag type.
+func tagMap[T any](tags []T, kv func(T) (key, value *string)) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		k, v := kv(t)
+		m[aws.ToString(k)] = aws.ToString(v)
+	}
+	return m
 }

@@ -32,7 +32,8 @@ type ec2API interface {
 // the security groups, the network interfaces and the instances with their
 // images. The calls run in that order so that later resources can name the
 // owners of earlier ones (shared VPCs); a failed call is a gap and the rest
-// still run.
+// still run, unless the region's endpoint did not answer at all: then the
+// calls left are gaps too, without waiting on each in turn.
 func ec2Tables() []table {
 	return []table{{Service: "ec2", List: func(ctx context.Context, s scope, out *collectors.Result) error {
 		return collectEC2(ctx, ec2.NewFromConfig(s.Config), s, out)
@@ -42,16 +43,38 @@ func ec2Tables() []table {
 // ec2ImageBatch bounds the image ids of one DescribeImages filter.
 const ec2ImageBatch = 200
 
+// ec2LiveStates are the instance states collected: a shutting-down or
+// terminated instance is gone, or about to be, and is not scored.
+var ec2LiveStates = []string{"pending", "running", "stopping", "stopped"}
+
 func collectEC2(ctx context.Context, api ec2API, s scope, out *collectors.Result) error {
 	c := &ec2Region{api: api, s: s, out: out, owner: map[string]string{}}
-	for _, step := range []func(context.Context) error{
-		c.vpcs, c.subnets, c.internetGateways, c.routeTables, c.securityGroups, c.networkInterfaces, c.instances,
-	} {
-		if err := step(ctx); err != nil {
+	steps := []struct {
+		ops []string // the calls the step makes
+		run func(context.Context) error
+	}{
+		{[]string{"DescribeVpcs"}, c.vpcs},
+		{[]string{"DescribeSubnets"}, c.subnets},
+		{[]string{"DescribeInternetGateways"}, c.internetGateways},
+		{[]string{"DescribeRouteTables"}, c.routeTables},
+		{[]string{"DescribeSecurityGroups"}, c.securityGroups},
+		{[]string{"DescribeNetworkInterfaces"}, c.networkInterfaces},
+		{[]string{"DescribeInstances", "DescribeImages"}, c.instances},
+	}
+	for i, step := range steps {
+		if err := step.run(ctx); err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if c.down != nil {
+			for _, later := range steps[i+1:] {
+				for _, op := range later.ops {
+					c.skip(op)
+				}
+			}
+			return nil
 		}
 	}
 	return nil
@@ -66,11 +89,24 @@ type ec2Region struct {
 	// account that owns them, which is part of their ARN; ids not seen
 	// belong to the scanned account.
 	owner map[string]string
+	// down is the first network failure of the region's endpoint, after
+	// retries; the calls after it are not made.
+	down error
 }
 
 // gap records a failed call; non-nil when the whole run must stop.
 func (c *ec2Region) gap(op string, err error) error {
+	if c.down == nil && classify(err) == inventory.GapUnreachable {
+		c.down = err
+	}
 	return c.s.gap(c.out, "ec2", op, "", err)
+}
+
+// skip records a call not made because the endpoint is down.
+func (c *ec2Region) skip(op string) {
+	c.out.Gap(inventory.Gap{Cloud: inventory.AWS, Account: c.s.Account, Region: c.s.Region, Service: "ec2",
+		Operation: op, Reason: inventory.GapUnreachable,
+		Message: "not called: the ec2 endpoint of " + c.s.Region + " did not answer: " + c.down.Error()})
 }
 
 // own records the owner of id.
@@ -90,14 +126,14 @@ func (c *ec2Region) arn(kind, id string) string {
 	if account == "" {
 		account = c.s.Account
 	}
-	return "arn:" + ec2Partition(c.s.Region) + ":ec2:" + c.s.Region + ":" + account + ":" + kind + "/" + id
+	return c.s.arn("ec2", c.s.Region, account, kind+"/"+id)
 }
 
 // resource starts a resource of this region.
 func (c *ec2Region) resource(id string, kind inventory.Kind, native string, tags []types.Tag) inventory.Resource {
-	m, name := ec2TagMap(tags)
+	m := tagMap(tags, func(t types.Tag) (*string, *string) { return t.Key, t.Value })
 	return inventory.Resource{ID: id, Cloud: inventory.AWS, Account: c.s.Account, Region: c.s.Region,
-		Kind: kind, NativeType: native, Name: name, Tags: m}
+		Kind: kind, NativeType: native, Name: m["Name"], Tags: m}
 }
 
 func (c *ec2Region) vpcs(ctx context.Context) error {
@@ -331,7 +367,7 @@ func (c *ec2Region) rules(dir inventory.Direction, perms []types.IpPermission) [
 			}
 			arn := c.arn("security-group", gid)
 			if user := aws.ToString(x.UserId); user != "" && user != "amazon-elb" {
-				arn = "arn:" + ec2Partition(c.s.Region) + ":ec2:" + c.s.Region + ":" + user + ":security-group/" + gid
+				arn = c.s.arn("ec2", c.s.Region, user, "security-group/"+gid)
 			}
 			rule.SourceGroups = ec2AppendUniq(rule.SourceGroups, arn)
 			descriptions = ec2AppendUniq(descriptions, aws.ToString(x.Description))
@@ -392,7 +428,9 @@ func (c *ec2Region) networkInterfaces(ctx context.Context) error {
 func (c *ec2Region) instances(ctx context.Context) error {
 	var rs []inventory.Resource
 	var failed error
-	p := ec2.NewDescribeInstancesPaginator(c.api, &ec2.DescribeInstancesInput{})
+	p := ec2.NewDescribeInstancesPaginator(c.api, &ec2.DescribeInstancesInput{
+		Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: ec2LiveStates}},
+	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -407,13 +445,19 @@ func (c *ec2Region) instances(ctx context.Context) error {
 	}
 	// What was read before a failure is still worth the images and the
 	// snapshot; the gap says the list is incomplete.
-	if err := c.images(ctx, rs); err != nil {
+	if failed != nil {
+		if err := c.gap("DescribeInstances", failed); err != nil {
+			return err
+		}
+	}
+	if c.down != nil {
+		if len(rs) > 0 {
+			c.skip("DescribeImages")
+		}
+	} else if err := c.images(ctx, rs); err != nil {
 		return err
 	}
 	c.out.Add(rs...)
-	if failed != nil {
-		return c.gap("DescribeInstances", failed)
-	}
 	return nil
 }
 
@@ -491,6 +535,9 @@ func (c *ec2Region) images(ctx context.Context, rs []inventory.Resource) error {
 	}
 	found := map[string]image{}
 	for batch := range slices.Chunk(ids, ec2ImageBatch) {
+		if c.down != nil {
+			break // a gap says the endpoint did not answer
+		}
 		p := ec2.NewDescribeImagesPaginator(c.api, &ec2.DescribeImagesInput{
 			Filters:           []types.Filter{{Name: aws.String("image-id"), Values: batch}},
 			IncludeDeprecated: aws.Bool(true),
@@ -552,33 +599,6 @@ func ec2Protocol(p string) string {
 		return p
 	}
 	return strings.ToLower(p)
-}
-
-// ec2Partition is the ARN partition of a region.
-func ec2Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
-}
-
-// ec2TagMap turns tags into a map and the Name tag.
-func ec2TagMap(tags []types.Tag) (map[string]string, string) {
-	if len(tags) == 0 {
-		return nil, ""
-	}
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m, m["Name"]
 }
 
 // ec2AppendUniq appends v unless it is empty or already present.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -193,5 +194,115 @@ func TestEC2DescribeRegions(t *testing.T) {
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("AllRegions=%v (-want +got):\n%s", tc.all, diff)
 		}
+	}
+}
+
+// TestEC2TerminatedNotCollected: the demo estate holds a terminated
+// instance in us-east-1 (on the first page, were it served); the collector
+// asks for live states only, so it is neither collected nor paged through.
+func TestEC2TerminatedNotCollected(t *testing.T) {
+	const gone = "i-0gone0terminated008"
+	res, srv := scanEstate(t, "demo", emulator.Options{}, Options{})
+	for _, r := range res.Resources {
+		if strings.Contains(r.ID, gone) {
+			t.Errorf("terminated instance collected: %s", r.ID)
+		}
+	}
+	if got := ec2Kinds(res.Resources)["us-east-1 compute.instance"]; got != demoEC2Kinds["us-east-1 compute.instance"] {
+		t.Errorf("us-east-1 instances = %d, want %d", got, demoEC2Kinds["us-east-1 compute.instance"])
+	}
+	if got := srv.Requests("ec2", "DescribeInstances"); got != 4 {
+		t.Errorf("DescribeInstances requests = %d, want 4 (the terminated instance is filtered before paging)", got)
+	}
+
+	// The estate does hold it: unfiltered, the emulator serves it.
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ec2.NewFromConfig(cfg).DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: []string{gone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 || out.Reservations[0].Instances[0].State.Name != "terminated" {
+		t.Errorf("unfiltered DescribeInstances of %s = %+v, want one terminated instance", gone, out.Reservations)
+	}
+}
+
+// TestEC2RegionUnreachable: one region's EC2 endpoint fails at the network
+// level. That region's EC2 calls become unreachable gaps (the first one
+// made, the rest not waited on) and everything else is collected.
+func TestEC2RegionUnreachable(t *testing.T) {
+	tests := []struct {
+		name string
+		kind emulator.FaultKind
+		opts Options
+	}{
+		{name: "connection dropped", kind: emulator.FaultDrop},
+		{name: "no answer within the timeout", kind: emulator.FaultHang, opts: Options{Timeout: 100 * time.Millisecond, MaxAttempts: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, srv := scanEstate(t, "demo", emulator.Options{Faults: []emulator.Fault{
+				{Service: "ec2", Region: "eu-west-1", Kind: tt.kind},
+			}}, tt.opts)
+
+			var got []string
+			for _, g := range gapsOf(res.Gaps, "ec2") {
+				if g.Region != "eu-west-1" || g.Reason != inventory.GapUnreachable || g.Message == "" {
+					t.Errorf("gap %+v, want unreachable in eu-west-1", g)
+				}
+				got = append(got, g.Operation)
+			}
+			want := []string{"DescribeImages", "DescribeInstances", "DescribeInternetGateways", "DescribeNetworkInterfaces",
+				"DescribeRouteTables", "DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcs"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ec2 gaps by operation (-want +got):\n%s", diff)
+			}
+			for _, svc := range []string{"iam", "s3", "s3control", "rds"} {
+				if gaps := gapsOf(res.Gaps, svc); len(gaps) != 0 {
+					t.Errorf("%s gaps: %v", svc, gaps)
+				}
+			}
+
+			wantKinds := map[string]int{}
+			for k, n := range demoEC2Kinds {
+				if strings.HasPrefix(k, "us-east-1 ") {
+					wantKinds[k] = n
+				}
+			}
+			if diff := cmp.Diff(wantKinds, ec2Kinds(res.Resources)); diff != "" {
+				t.Errorf("ec2 resources by kind (-want +got):\n%s", diff)
+			}
+			if got := len(byNativeType(res.Resources, "AWS::RDS::")); got != 3 {
+				t.Errorf("eu-west-1 databases = %d, want 3 (RDS still answers there)", got)
+			}
+			if got := len(idsOfKind(res.Resources, inventory.KindUser)); got != 4 {
+				t.Errorf("users = %d, want 4", got)
+			}
+			if got := len(idsOfKind(res.Resources, inventory.KindBucket)); got != 4 {
+				t.Errorf("buckets = %d, want 4", got)
+			}
+			// After the first failure no other call waits on eu-west-1.
+			if got := srv.Requests("ec2", "DescribeSubnets"); got != 1 {
+				t.Errorf("DescribeSubnets requests = %d, want 1 (us-east-1 only)", got)
+			}
+		})
+	}
+}
+
+// TestFirstCallsUnreachable: not reaching AWS for the caller's identity or
+// the region list fails the collection; nothing would be worth committing.
+func TestFirstCallsUnreachable(t *testing.T) {
+	for _, f := range []emulator.Fault{
+		{Service: "sts", Action: "GetCallerIdentity", Kind: emulator.FaultDrop},
+		{Service: "ec2", Action: "DescribeRegions", Kind: emulator.FaultDrop},
+	} {
+		t.Run(f.Action, func(t *testing.T) {
+			_, _, err := collectEstate(t, "us-east-1", "demo", emulator.Options{Faults: []emulator.Fault{f}}, Options{MaxAttempts: 2})
+			if err == nil || !strings.Contains(err.Error(), f.Action) {
+				t.Errorf("Collect error = %v, want one naming %s", err, f.Action)
+			}
+		})
 	}
 }

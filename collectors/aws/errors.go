@@ -13,8 +13,13 @@ import (
 )
 
 // classify turns an SDK error into a gap reason, once, at the boundary.
+//
+// A request that ran into Options.Timeout also wraps
+// context.DeadlineExceeded (the HTTP client's timeout is a deadline), so
+// network errors are told apart before deadlines: such a request is
+// unreachable, not cancelled. Only the caller's own cancellation is.
 func classify(err error) inventory.GapReason {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return inventory.GapCancelled
 	}
 	var ae smithy.APIError
@@ -42,17 +47,25 @@ func classify(err error) inventory.GapReason {
 			return r
 		}
 	}
+	// context.DeadlineExceeded is a net.Error itself; alone, it is the
+	// caller's deadline, not the network.
 	var ne net.Error
-	var oe *net.OpError
-	if errors.As(err, &oe) || errors.As(err, &ne) {
+	if errors.As(err, &ne) && ne != context.DeadlineExceeded {
 		return inventory.GapUnreachable
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return inventory.GapCancelled
 	}
 	return inventory.GapError
 }
 
 // fatal reports whether err means no further call in this run can succeed
-// (the endpoint is down, the credentials are rejected), so the scan stops
-// instead of recording a gap for every call.
+// because the credentials are rejected, so the scan stops instead of
+// recording a gap for every call. A network failure is not fatal here: one
+// region's or one bucket's endpoint can be unreachable while the others
+// answer (an egress proxy that allows some endpoints), so it is a gap of
+// that scope. Collect alone treats a network failure of its first calls
+// (GetCallerIdentity, DescribeRegions) as fatal.
 func fatal(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -61,5 +74,5 @@ func fatal(err error) bool {
 			return true
 		}
 	}
-	return classify(err) == inventory.GapUnreachable
+	return false
 }

@@ -27,6 +27,22 @@ var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // way users point it: the standard endpoint override.
 func scanEstate(t *testing.T, estate string, eopts emulator.Options, opts Options) (*collectors.Result, *emulator.Server) {
 	t.Helper()
+	return scanEstateIn(t, "us-east-1", estate, eopts, opts)
+}
+
+// scanEstateIn is scanEstate with region as the configured region.
+func scanEstateIn(t *testing.T, region, estate string, eopts emulator.Options, opts Options) (*collectors.Result, *emulator.Server) {
+	t.Helper()
+	res, srv, err := collectEstate(t, region, estate, eopts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, srv
+}
+
+// collectEstate is scanEstateIn returning Collect's error.
+func collectEstate(t *testing.T, region, estate string, eopts emulator.Options, opts Options) (*collectors.Result, *emulator.Server, error) {
+	t.Helper()
 	e, err := emulator.Load(estate)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +55,7 @@ func scanEstate(t *testing.T, estate string, eopts emulator.Options, opts Option
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
-	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_REGION", region)
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -54,10 +70,7 @@ func scanEstate(t *testing.T, estate string, eopts emulator.Options, opts Option
 		t.Fatal(err)
 	}
 	res, err := c.Collect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, srv
+	return res, srv, err
 }
 
 // byNativeType keeps the resources whose NativeType starts with prefix
@@ -109,4 +122,16 @@ func gapsOf(gaps []inventory.Gap, service string) []inventory.Gap {
 		}
 	}
 	return out
+}
+
+// writeEstate writes an estate directory holding files (name -> JSON).
+func writeEstate(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -158,13 +158,13 @@ func (b *iamBuilder) policies(r *inventory.Resource, attached []types.AttachedPo
 
 func (b *iamBuilder) user(u types.UserDetail, groups map[string]string) inventory.Resource {
 	r := b.resource(aws.ToString(u.Arn), aws.ToString(u.UserName), inventory.KindUser, iamUserType)
-	r.Tags = iamTags(u.Tags)
+	r.Tags = tagMap(u.Tags, iamTag)
 	r.User = &inventory.User{Created: aws.ToTime(u.CreateDate)}
 	for _, name := range u.GroupList {
 		arn, ok := groups[name]
 		if !ok {
 			// Not in the answer (it was cut short): groups live at path "/" unless told otherwise.
-			arn = "arn:aws:iam::" + b.s.Account + ":group/" + name
+			arn = b.s.arn("iam", "", b.s.Account, "group/"+name)
 		}
 		r.User.Groups = append(r.User.Groups, arn)
 		r.AddEdge(inventory.RelMemberOf, arn)
@@ -182,7 +182,7 @@ func (b *iamBuilder) group(g types.GroupDetail) {
 
 func (b *iamBuilder) role(ro types.RoleDetail) {
 	r := b.resource(aws.ToString(ro.Arn), aws.ToString(ro.RoleName), inventory.KindRole, iamRoleType)
-	r.Tags = iamTags(ro.Tags)
+	r.Tags = tagMap(ro.Tags, iamTag)
 	r.Role = &inventory.Role{Created: aws.ToTime(ro.CreateDate)}
 	if ro.AssumeRolePolicyDocument != nil {
 		r.Role.Trust = b.parse(r.ID, aws.ToString(ro.AssumeRolePolicyDocument))
@@ -197,7 +197,7 @@ func (b *iamBuilder) role(ro types.RoleDetail) {
 func (b *iamBuilder) managedPolicy(mp types.ManagedPolicyDetail) {
 	arn := aws.ToString(mp.Arn)
 	r := b.resource(arn, aws.ToString(mp.PolicyName), inventory.KindPolicy, iamManagedPolicyType)
-	r.Policy = &inventory.Policy{Managed: true, AWSManaged: strings.HasPrefix(arn, "arn:aws:iam::aws:"),
+	r.Policy = &inventory.Policy{Managed: true, AWSManaged: strings.HasPrefix(arn, "arn:"+b.s.Partition+":iam::aws:"),
 		Attachments: int(aws.ToInt32(mp.AttachmentCount))}
 	def := aws.ToString(mp.DefaultVersionId)
 	found := false
@@ -294,7 +294,7 @@ func iamAccessKey(ctx context.Context, c iamAPI, s scope, out *collectors.Result
 // iam.account resource: root MFA and keys, counts, password policy.
 func listIAMAccount(ctx context.Context, s scope, out *collectors.Result) error {
 	var c iamAPI = iam.NewFromConfig(s.Config)
-	r := inventory.Resource{ID: "arn:aws:iam::" + s.Account + ":account", Cloud: inventory.AWS, Account: s.Account,
+	r := inventory.Resource{ID: s.arn("iam", "", s.Account, "account"), Cloud: inventory.AWS, Account: s.Account,
 		Kind: inventory.KindAccount, NativeType: iamAccountType, Name: s.Account, AccountInfo: &inventory.AccountInfo{}}
 	info := r.AccountInfo
 
@@ -340,13 +340,5 @@ func listIAMAccount(ctx context.Context, s scope, out *collectors.Result) error 
 	return nil
 }
 
-func iamTags(tags []types.Tag) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
-}
+// iamTag reads an IAM tag for tagMap.
+func iamTag(t types.Tag) (key, value *string) { return t.Key, t.Value }

@@ -1,7 +1,9 @@
 package aws
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,5 +243,38 @@ func TestIAMMalformedPolicy(t *testing.T) {
 	wantKey := inventory.AccessKey{User: acct + "user/dave", Active: false, Created: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), LastUsedKnown: true}
 	if key == nil || !cmp.Equal(*key.AccessKey, wantKey) {
 		t.Errorf("dave's key = %+v, want %+v", key, wantKey)
+	}
+}
+
+// TestIAMThrottledBeyondRetryQuota: every per-user call of 80 users is
+// throttled twice before it is served, 480 retries in all on one IAM
+// client. The SDK's default client-side retry quota (500 tokens, 5 a
+// retry) would run dry about a hundred retries in and fail the rest at
+// once; without that quota every call is retried and served.
+func TestIAMThrottledBeyondRetryQuota(t *testing.T) {
+	const n = 80
+	var users []string
+	for i := range n {
+		users = append(users, fmt.Sprintf(`{"UserName": "user-%02d", "CreateDate": "2024-01-01T00:00:00Z"}`, i))
+	}
+	dir := writeEstate(t, map[string]string{
+		"account.json": `{"id": "111122223333", "regions": [{"name": "us-east-1", "opt_in_status": "opt-in-not-required"}]}`,
+		"iam.json":     `{"Users": [` + strings.Join(users, ",") + `]}`,
+	})
+	var faults []emulator.Fault
+	for _, action := range []string{"GetLoginProfile", "ListMFADevices", "ListAccessKeys"} {
+		faults = append(faults, emulator.Fault{Service: "iam", Action: action, Kind: emulator.FaultThrottle, Times: 2, Each: true})
+	}
+	res, srv := scanEstate(t, dir, emulator.Options{Faults: faults}, Options{})
+	if gaps := gapsOf(res.Gaps, "iam"); len(gaps) != 0 {
+		t.Errorf("iam gaps = %d, want none; first: %v", len(gaps), gaps[0])
+	}
+	if got := len(idsOfKind(res.Resources, inventory.KindUser)); got != n {
+		t.Errorf("users = %d, want %d", got, n)
+	}
+	for _, action := range []string{"GetLoginProfile", "ListMFADevices", "ListAccessKeys"} {
+		if got := srv.Requests("iam", action); got != 3*n {
+			t.Errorf("%s requests = %d, want %d (each user's call throttled twice, then served)", action, got, 3*n)
+		}
 	}
 }

@@ -24,13 +24,14 @@ import (
 // single value or an array; principals become "*", "AWS:<arn>",
 // "Service:<name>", "Federated:<provider>", "CanonicalUser:<id>" (an
 // {"AWS": "*"} principal is "*", a bare account id is its root ARN);
-// conditions become sorted "Operator key" strings.
+// conditions keep their values, one inventory.Condition per operator and
+// key, sorted.
 func parsePolicy(name, text string) (*inventory.PolicyDocument, error) {
 	doc, err := decodePolicyText(text)
 	if err != nil {
 		return nil, fmt.Errorf("parse policy %s: %w", name, err)
 	}
-	out, err := parsePolicyJSON(doc)
+	out, err := parsePolicyJSON(doc, partitionOfARN(name))
 	if err != nil {
 		var pe *policyError
 		if errors.As(err, &pe) {
@@ -72,8 +73,9 @@ func errAt(off int64, format string, args ...any) error {
 	return &policyError{Offset: off, Msg: fmt.Sprintf(format, args...)}
 }
 
-// parsePolicyJSON parses a decoded document.
-func parsePolicyJSON(doc []byte) (*inventory.PolicyDocument, error) {
+// parsePolicyJSON parses a decoded document of the given partition ("aws",
+// "aws-us-gov", "aws-cn"), which bare account-id principals are read in.
+func parsePolicyJSON(doc []byte, partition string) (*inventory.PolicyDocument, error) {
 	if err := checkSyntax(doc); err != nil {
 		return nil, err
 	}
@@ -114,7 +116,7 @@ func parsePolicyJSON(doc []byte) (*inventory.PolicyDocument, error) {
 		return nil, errAt(stmts.Offset, "Statement must be an object or an array of objects")
 	}
 	for i, e := range elems {
-		s, err := parseStatement(e, i)
+		s, err := parseStatement(e, i, partition)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +149,7 @@ func checkSyntax(doc []byte) error {
 	return nil
 }
 
-func parseStatement(v jsonValue, i int) (inventory.Statement, error) {
+func parseStatement(v jsonValue, i int, partition string) (inventory.Statement, error) {
 	var s inventory.Statement
 	members, err := jsonObject(v.Raw, v.Offset, fmt.Sprintf("statement %d", i))
 	if err != nil {
@@ -181,9 +183,9 @@ func parseStatement(v jsonValue, i int) (inventory.Statement, error) {
 		case "NotResource":
 			s.NotResources, err = stringOrList(m.jsonValue, "NotResource")
 		case "Principal":
-			s.Principals, err = principals(m.jsonValue, "Principal")
+			s.Principals, err = principals(m.jsonValue, "Principal", partition)
 		case "NotPrincipal":
-			s.NotPrincipals, err = principals(m.jsonValue, "NotPrincipal")
+			s.NotPrincipals, err = principals(m.jsonValue, "NotPrincipal", partition)
 		case "Condition":
 			s.Conditions, err = conditions(m.jsonValue)
 		default:
@@ -213,7 +215,7 @@ func parseStatement(v jsonValue, i int) (inventory.Statement, error) {
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // principals normalizes a Principal or NotPrincipal element.
-func principals(v jsonValue, field string) ([]string, error) {
+func principals(v jsonValue, field, partition string) ([]string, error) {
 	if v.first() == '"' {
 		s, err := jsonString(v, field)
 		if err != nil {
@@ -244,7 +246,7 @@ func principals(v jsonValue, field string) ([]string, error) {
 			case m.Key == "AWS" && p == "*":
 				out = append(out, "*")
 			case m.Key == "AWS" && accountID.MatchString(p):
-				out = append(out, "AWS:arn:aws:iam::"+p+":root")
+				out = append(out, "AWS:arn:"+partition+":iam::"+p+":root")
 			default:
 				out = append(out, m.Key+":"+p)
 			}
@@ -254,28 +256,86 @@ func principals(v jsonValue, field string) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
-// conditions flattens {"Operator": {"key": value}} into sorted
-// "Operator key" strings; the values are not kept.
-func conditions(v jsonValue) ([]string, error) {
+// conditions reads {"Operator": {"key": value or [values]}} into one
+// Condition per operator and key, sorted by operator then key. Values may
+// be strings, booleans or numbers (IAM accepts all three) and are kept as
+// their text; an operator and key given twice have their values merged.
+func conditions(v jsonValue) ([]inventory.Condition, error) {
 	ops, err := jsonObject(v.Raw, v.Offset, "Condition")
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []inventory.Condition
 	for _, op := range ops {
 		keys, err := jsonObject(op.Raw, op.Offset, "Condition operator "+op.Key)
 		if err != nil {
 			return nil, err
 		}
 		for _, k := range keys {
-			out = append(out, op.Key+" "+k.Key)
+			values, err := conditionValues(k.jsonValue, "Condition "+op.Key+" "+k.Key)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, inventory.Condition{Operator: op.Key, Key: k.Key, Values: values})
 		}
 	}
 	if len(out) == 0 {
 		return nil, nil
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	slices.SortStableFunc(out, func(a, b inventory.Condition) int {
+		if c := strings.Compare(a.Operator, b.Operator); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	merged := out[:1]
+	for _, c := range out[1:] {
+		last := &merged[len(merged)-1]
+		if c.Operator == last.Operator && c.Key == last.Key {
+			last.Values = append(last.Values, c.Values...)
+			continue
+		}
+		merged = append(merged, c)
+	}
+	for i := range merged {
+		slices.Sort(merged[i].Values)
+		merged[i].Values = slices.Compact(merged[i].Values)
+	}
+	return merged, nil
+}
+
+// conditionValues reads a condition value: a string, boolean or number, or
+// an array of them.
+func conditionValues(v jsonValue, field string) ([]string, error) {
+	scalar := func(e jsonValue) (string, error) {
+		switch c := e.first(); {
+		case c == '"':
+			return jsonString(e, field)
+		case c == 't' || c == 'f' || c == '-' || (c >= '0' && c <= '9'):
+			return string(e.Raw), nil // JSON literal text: true, false, 10, 1.5
+		}
+		return "", errAt(e.Offset, "%s must be a string, boolean or number, or an array of them", field)
+	}
+	if v.first() != '[' {
+		s, err := scalar(v)
+		if err != nil {
+			return nil, err
+		}
+		return []string{s}, nil
+	}
+	elems, err := jsonArray(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(elems))
+	for _, e := range elems {
+		s, err := scalar(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // jsonValue is a raw JSON value with its offset in the document.
@@ -380,4 +440,13 @@ func stringOrList(v jsonValue, field string) ([]string, error) {
 	default:
 		return nil, errAt(v.Offset, "%s must be a string or an array of strings", field)
 	}
+}
+
+// partitionOfARN is the partition of an ARN ("aws", "aws-us-gov",
+// "aws-cn"), "aws" when id is not an ARN.
+func partitionOfARN(id string) string {
+	if parts := strings.SplitN(id, ":", 3); len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
 }

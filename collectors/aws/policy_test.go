@@ -59,12 +59,32 @@ func TestParsePolicy(t *testing.T) {
 				NotPrincipals: []string{"AWS:arn:aws:iam::111122223333:root"}, Actions: []string{"s3:*"}, Resources: []string{"*"}}}},
 		},
 		{
-			name: "conditions flattened and sorted, values dropped",
+			name: "conditions keep their values, sorted by operator and key",
 			text: `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole",
-				"Condition":{"StringEquals":{"sts:ExternalId":"x","aws:PrincipalOrgID":["o-1","o-2"]},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}`,
+				"Condition":{"StringEquals":{"sts:ExternalId":"x","aws:PrincipalOrgID":["o-2","o-1"]},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}`,
 			want: &inventory.PolicyDocument{Statements: []inventory.Statement{{Effect: inventory.Allow,
 				Principals: []string{"AWS:arn:aws:iam::999988887777:root"}, Actions: []string{"sts:AssumeRole"},
-				Conditions: []string{"Bool aws:MultiFactorAuthPresent", "StringEquals aws:PrincipalOrgID", "StringEquals sts:ExternalId"}}}},
+				Conditions: []inventory.Condition{
+					{Operator: "Bool", Key: "aws:MultiFactorAuthPresent", Values: []string{"true"}},
+					{Operator: "StringEquals", Key: "aws:PrincipalOrgID", Values: []string{"o-1", "o-2"}},
+					{Operator: "StringEquals", Key: "sts:ExternalId", Values: []string{"x"}},
+				}}}},
+		},
+		{
+			name: "condition values of every JSON type, a repeated operator merged, wildcards kept",
+			text: `{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",
+				"Condition":{"Bool":{"aws:SecureTransport":true},"NumericLessThan":{"s3:max-keys":10},
+				"IpAddress":{"aws:SourceIp":["0.0.0.0/0","203.0.113.0/24"]},"StringLike":{"aws:PrincipalOrgID":"*"},
+				"Null":{"aws:SourceVpce":"false"},"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}}`,
+			want: &inventory.PolicyDocument{Statements: []inventory.Statement{{Effect: inventory.Allow,
+				Principals: []string{"*"}, Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"},
+				Conditions: []inventory.Condition{
+					{Operator: "Bool", Key: "aws:SecureTransport", Values: []string{"true"}},
+					{Operator: "IpAddress", Key: "aws:SourceIp", Values: []string{"0.0.0.0/0", "203.0.113.0/24"}},
+					{Operator: "Null", Key: "aws:SourceVpce", Values: []string{"false"}},
+					{Operator: "NumericLessThan", Key: "s3:max-keys", Values: []string{"10"}},
+					{Operator: "StringLike", Key: "aws:PrincipalOrgID", Values: []string{"*"}},
+				}}}},
 		},
 		{
 			name: "url-encoded as IAM returns it, with a literal plus and a percent",
@@ -126,6 +146,8 @@ func TestParsePolicyMalformed(t *testing.T) {
 		{"principal a bare arn", `{"Statement":{"Effect":"Allow","Action":"*","Principal":"arn:aws:iam::1:root"}}`, "at offset 56: statement 0: Principal must be \"*\" or an object, not \"arn:aws:iam::1:root\""},
 		{"unknown principal type", `{"Statement":{"Effect":"Allow","Action":"*","Principal":{"User":"x"}}}`, "at offset 57: statement 0: unknown Principal type \"User\""},
 		{"condition not an object", `{"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringEquals":"x"}}}`, "at offset 72: statement 0: Condition operator StringEquals must be an object"},
+		{"condition value null", `{"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringEquals":{"k":null}}}}`, "at offset 77: statement 0: Condition StringEquals k must be a string, boolean or number, or an array of them"},
+		{"condition value an object", `{"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringEquals":{"k":["a",{}]}}}}`, "at offset 82: statement 0: Condition StringEquals k must be a string, boolean or number, or an array of them"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,5 +159,22 @@ func TestParsePolicyMalformed(t *testing.T) {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestParsePolicyPartition(t *testing.T) {
+	text := `{"Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}}`
+	for _, tt := range []struct{ name, want string }{
+		{"arn:aws-us-gov:iam::111122223333:role/r", "AWS:arn:aws-us-gov:iam::123456789012:root"},
+		{"arn:aws-cn:s3:::bucket", "AWS:arn:aws-cn:iam::123456789012:root"},
+		{"arn:aws:iam::111122223333:role/r", "AWS:arn:aws:iam::123456789012:root"},
+	} {
+		doc, err := parsePolicy(tt.name, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := doc.Statements[0].Principals; len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s: principals %v, want %s", tt.name, got, tt.want)
+		}
 	}
 }

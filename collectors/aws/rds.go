@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -45,10 +44,12 @@ func dbInstance(s scope, db types.DBInstance) inventory.Resource {
 	name := aws.ToString(db.DBInstanceIdentifier)
 	id := aws.ToString(db.DBInstanceArn)
 	if id == "" {
-		id = fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", s.Region, s.Account, name)
+		id = s.arn("rds", s.Region, s.Account, "db:"+name)
 	}
+	// The scanned account owns them unless shared from another one (RAM):
+	// link then puts in the owner EC2 reported.
 	ec2ARN := func(kind, rid string) string {
-		return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", s.Region, s.Account, kind, rid)
+		return s.arn("ec2", s.Region, s.Account, kind+"/"+rid)
 	}
 	d := &inventory.Database{
 		Engine:             aws.ToString(db.Engine),
@@ -62,13 +63,8 @@ func dbInstance(s scope, db types.DBInstance) inventory.Resource {
 		d.Port = int(aws.ToInt32(ep.Port))
 	}
 	r := inventory.Resource{ID: id, Cloud: inventory.AWS, Account: s.Account, Region: s.Region,
-		Kind: inventory.KindDatabase, NativeType: "AWS::RDS::DBInstance", Name: name, Database: d}
-	for _, t := range db.TagList {
-		if r.Tags == nil {
-			r.Tags = map[string]string{}
-		}
-		r.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
+		Kind: inventory.KindDatabase, NativeType: "AWS::RDS::DBInstance", Name: name, Database: d,
+		Tags: tagMap(db.TagList, func(t types.Tag) (*string, *string) { return t.Key, t.Value })}
 	for _, sg := range db.VpcSecurityGroups {
 		if sgID := aws.ToString(sg.VpcSecurityGroupId); sgID != "" {
 			arn := ec2ARN("security-group", sgID)

@@ -39,6 +39,11 @@ type s3ControlAPI interface {
 // s3Concurrency bounds the buckets whose settings are read at once.
 const s3Concurrency = 8
 
+// s3ListPage is the MaxBuckets of a ListBuckets page. S3 names each
+// bucket's region (BucketRegion) only when the request carries a
+// parameter, so it is always set.
+const s3ListPage = 1000
+
 func s3Tables() []table {
 	return []table{{Service: "s3", Global: true, List: listS3Buckets}}
 }
@@ -58,7 +63,7 @@ func listS3Buckets(ctx context.Context, s scope, out *collectors.Result) error {
 
 	// The buckets of the pages read before a failure are still read.
 	var buckets []types.Bucket
-	p := s3.NewListBucketsPaginator(global, &s3.ListBucketsInput{})
+	p := s3.NewListBucketsPaginator(global, &s3.ListBucketsInput{MaxBuckets: aws.Int32(s3ListPage)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -108,19 +113,25 @@ func accountPublicAccessBlock(ctx context.Context, s scope, out *collectors.Resu
 	if cfg == nil {
 		return nil, true, nil
 	}
-	return &inventory.BlockPublicAccess{
-		BlockPublicACLs:       aws.ToBool(cfg.BlockPublicAcls),
-		IgnorePublicACLs:      aws.ToBool(cfg.IgnorePublicAcls),
-		BlockPublicPolicy:     aws.ToBool(cfg.BlockPublicPolicy),
-		RestrictPublicBuckets: aws.ToBool(cfg.RestrictPublicBuckets),
-	}, true, nil
+	return blockPublicAccess(cfg.BlockPublicAcls, cfg.IgnorePublicAcls, cfg.BlockPublicPolicy, cfg.RestrictPublicBuckets), true, nil
 }
 
-// readS3Bucket reads one bucket's settings. ok is false when the bucket
-// disappeared after it was listed.
+// blockPublicAccess converts a PublicAccessBlockConfiguration, a bucket's
+// (S3) or the account's (S3 Control): two SDK types with the same fields.
+func blockPublicAccess(blockACLs, ignoreACLs, blockPolicy, restrictBuckets *bool) *inventory.BlockPublicAccess {
+	return &inventory.BlockPublicAccess{
+		BlockPublicACLs:       aws.ToBool(blockACLs),
+		IgnorePublicACLs:      aws.ToBool(ignoreACLs),
+		BlockPublicPolicy:     aws.ToBool(blockPolicy),
+		RestrictPublicBuckets: aws.ToBool(restrictBuckets),
+	}
+}
+
+// readS3Bucket reads one bucket's settings from the bucket's region. ok is
+// false when the bucket disappeared after it was listed.
 func readS3Bucket(ctx context.Context, s scope, out *collectors.Result, clients *s3Clients, b types.Bucket) (r inventory.Resource, ok bool, err error) {
 	name := aws.ToString(b.Name)
-	id := "arn:aws:s3:::" + name
+	id := s.arn("s3", "", "", name)
 	bucket := &inventory.Bucket{}
 	r = inventory.Resource{ID: id, Cloud: inventory.AWS, Account: s.Account, Kind: inventory.KindBucket,
 		NativeType: "AWS::S3::Bucket", Name: name, Bucket: bucket}
@@ -130,17 +141,22 @@ func readS3Bucket(ctx context.Context, s scope, out *collectors.Result, clients 
 		return s.gap(out, "s3", op, id, err)
 	}
 
-	loc, err := clients.forRegion(s.Config.Region).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: b.Name})
-	switch {
-	case s3ErrorCode(err) == "NoSuchBucket":
-		return r, false, nil
-	case err != nil:
-		if gerr := s.gap(out, "s3", "GetBucketLocation", id, err); gerr != nil {
-			return r, false, gerr
+	r.Region = aws.ToString(b.BucketRegion)
+	if r.Region == "" {
+		// ListBuckets did not say. Only the partition's global region
+		// answers for a bucket of any region: another region refuses
+		// buckets of opt-in regions (IllegalLocationConstraintException).
+		loc, err := clients.forRegion(s3LocationRegion(s.Partition, s.Config.Region)).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: b.Name})
+		switch {
+		case s3ErrorCode(err) == "NoSuchBucket":
+			return r, false, nil
+		case err != nil:
+			if gerr := s.gap(out, "s3", "GetBucketLocation", id, err); gerr != nil {
+				return r, false, gerr
+			}
+		default:
+			r.Region = s3Region(loc.LocationConstraint)
 		}
-		r.Region = aws.ToString(b.BucketRegion) // ListBuckets' answer, when it gives one
-	default:
-		r.Region = s3Region(loc.LocationConstraint)
 	}
 	if r.Region == "" {
 		// Without the region no setting can be read.
@@ -152,6 +168,8 @@ func readS3Bucket(ctx context.Context, s scope, out *collectors.Result, clients 
 
 	pol, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name})
 	switch {
+	case s3ErrorCode(err) == "NoSuchBucket":
+		return r, false, nil
 	case s3ErrorCode(err) == "NoSuchBucketPolicy":
 	case err != nil:
 		if gerr := unknown(inventory.BucketPolicy, "GetBucketPolicy", err); gerr != nil {
@@ -186,12 +204,7 @@ func readS3Bucket(ctx context.Context, s scope, out *collectors.Result, clients 
 		}
 	case pab.PublicAccessBlockConfiguration != nil:
 		cfg := pab.PublicAccessBlockConfiguration
-		bucket.BlockPublicAccess = &inventory.BlockPublicAccess{
-			BlockPublicACLs:       aws.ToBool(cfg.BlockPublicAcls),
-			IgnorePublicACLs:      aws.ToBool(cfg.IgnorePublicAcls),
-			BlockPublicPolicy:     aws.ToBool(cfg.BlockPublicPolicy),
-			RestrictPublicBuckets: aws.ToBool(cfg.RestrictPublicBuckets),
-		}
+		bucket.BlockPublicAccess = blockPublicAccess(cfg.BlockPublicAcls, cfg.IgnorePublicAcls, cfg.BlockPublicPolicy, cfg.RestrictPublicBuckets)
 	}
 
 	enc, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b.Name})
@@ -242,6 +255,20 @@ func s3Region(c types.BucketLocationConstraint) string {
 		return "eu-west-1"
 	}
 	return string(c)
+}
+
+// s3LocationRegion is the region that answers GetBucketLocation for a
+// bucket of any region of the partition; fallback for partitions not known.
+func s3LocationRegion(partition, fallback string) string {
+	switch partition {
+	case "aws":
+		return "us-east-1"
+	case "aws-us-gov":
+		return "us-gov-west-1"
+	case "aws-cn":
+		return "cn-north-1"
+	}
+	return fallback
 }
 
 // s3PublicGroups maps the URIs of S3's everyone-groups to their names.

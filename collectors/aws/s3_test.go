@@ -1,14 +1,20 @@
 package aws
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/emulator"
 	"github.com/posture-dev/posture/internal/inventory"
 )
@@ -171,5 +177,65 @@ func TestS3Faults(t *testing.T) {
 				t.Errorf("bravo has no policy and it is known: policy %v, unknown %v", b.Policy, b.Unknown)
 			}
 		})
+	}
+}
+
+// optInEstate has a bucket in an opt-in region (ap-east-1, enabled) and
+// one in eu-west-1.
+var optInEstate = map[string]string{
+	"account.json": `{"id": "111122223333", "regions": [
+		{"name": "us-east-1", "opt_in_status": "opt-in-not-required"},
+		{"name": "eu-west-1", "opt_in_status": "opt-in-not-required"},
+		{"name": "ap-east-1", "opt_in_status": "opted-in"}]}`,
+	"s3.json": `{"buckets": [
+		{"name": "hk-bucket", "region": "ap-east-1", "creation_date": "2024-01-01T00:00:00Z", "versioning": "Enabled"},
+		{"name": "eu-bucket", "region": "eu-west-1", "creation_date": "2024-01-02T00:00:00Z"}]}`,
+}
+
+// TestS3OptInRegionBucket: scanning from eu-west-1, a bucket of an opt-in
+// region is read from its own region, which ListBuckets names; no
+// GetBucketLocation is needed, which eu-west-1 would refuse for it.
+func TestS3OptInRegionBucket(t *testing.T) {
+	res, srv := scanEstateIn(t, "eu-west-1", writeEstate(t, optInEstate), emulator.Options{}, Options{})
+	if gaps := gapsOf(res.Gaps, "s3"); len(gaps) != 0 {
+		t.Errorf("s3 gaps: %v", gaps)
+	}
+	hk := resourceByID(res.Resources, "arn:aws:s3:::hk-bucket")
+	if hk == nil || hk.Region != "ap-east-1" || len(hk.Bucket.Unknown) != 0 || hk.Bucket.Versioning != "Enabled" {
+		t.Errorf("hk-bucket = %+v, want read from ap-east-1 with every setting known", hk)
+	}
+	if n := srv.Requests("s3", "GetBucketLocation"); n != 0 {
+		t.Errorf("GetBucketLocation requests = %d, want 0 (ListBuckets names the regions)", n)
+	}
+}
+
+// TestS3BucketLocationFallback: when ListBuckets names no region,
+// GetBucketLocation is asked of the partition's global region, which
+// answers for buckets of opt-in regions, unlike the configured one.
+func TestS3BucketLocationFallback(t *testing.T) {
+	_, _ = scanEstateIn(t, "eu-west-1", writeEstate(t, optInEstate), emulator.Options{}, Options{Regions: []string{"eu-west-1"}})
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := newS3Clients(cfg)
+
+	// The emulator refuses it from eu-west-1, as S3 does.
+	_, err = clients.forRegion("eu-west-1").GetBucketLocation(context.Background(), &s3.GetBucketLocationInput{Bucket: aws.String("hk-bucket")})
+	if got := s3ErrorCode(err); got != "IllegalLocationConstraintException" {
+		t.Errorf("GetBucketLocation from eu-west-1: error code %q (%v), want IllegalLocationConstraintException", got, err)
+	}
+
+	out := &collectors.Result{}
+	s := scope{Account: "111122223333", Partition: "aws", Config: cfg}
+	r, ok, err := readS3Bucket(context.Background(), s, out, clients, s3types.Bucket{Name: aws.String("hk-bucket")})
+	if err != nil || !ok {
+		t.Fatalf("readS3Bucket: ok %v, err %v", ok, err)
+	}
+	if len(out.Gaps) != 0 {
+		t.Errorf("gaps: %v", out.Gaps)
+	}
+	if r.Region != "ap-east-1" || len(r.Bucket.Unknown) != 0 {
+		t.Errorf("hk-bucket = %+v, want region ap-east-1 and every setting known", r)
 	}
 }

@@ -25,6 +25,7 @@ type ScanOptions struct {
 	Endpoint    string
 	Concurrency int
 	MaxAttempts int
+	Timeout     time.Duration
 	Keep        int
 }
 
@@ -54,6 +55,7 @@ SDK defines them; --endpoint overrides every AWS service endpoint.`,
 	f.StringVar(&o.Endpoint, "endpoint", "", "AWS endpoint URL for every service (an emulator or LocalStack)")
 	f.IntVar(&o.Concurrency, "concurrency", 4, "regions scanned at once")
 	f.IntVar(&o.MaxAttempts, "max-attempts", 6, "attempts per API call, with exponential backoff on throttling")
+	f.DurationVar(&o.Timeout, "timeout", time.Minute, "limit for one HTTP attempt of an API call; a region that stops answering becomes a gap")
 	f.IntVar(&o.Keep, "keep", 0, "after committing, keep only the newest N snapshots (0 keeps all)")
 	return cmd
 }
@@ -68,6 +70,9 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 	if o.Keep < 0 {
 		return usageError("scan: --keep must not be negative")
 	}
+	if o.Timeout <= 0 {
+		return usageError("scan: --timeout must be positive")
+	}
 	ctx := cmd.Context()
 	// Find out now, not after an hour of collection, whether the store can
 	// be used at all. Its lock is not held while collecting, so reports and
@@ -78,7 +83,7 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 	var cs []collectors.Collector
 	ac, err := awscollector.New(ctx, awscollector.Options{
 		Profile: o.Profile, Regions: o.Regions, Endpoint: o.Endpoint,
-		Concurrency: o.Concurrency, MaxAttempts: o.MaxAttempts, Now: g.Now, Logger: g.Logger(),
+		Concurrency: o.Concurrency, MaxAttempts: o.MaxAttempts, Timeout: o.Timeout, Now: g.Now, Logger: g.Logger(),
 	})
 	if err != nil {
 		return err

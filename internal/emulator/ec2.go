@@ -34,6 +34,7 @@ type EC2Vpc struct {
 	CidrBlock      string            `json:"cidr_block"`
 	Ipv6CidrBlocks []string          `json:"ipv6_cidr_blocks,omitempty"`
 	IsDefault      bool              `json:"is_default,omitempty"`
+	OwnerID        string            `json:"owner_id,omitempty"` // the account sharing it (RAM); default: the estate's
 	Tags           map[string]string `json:"tags,omitempty"`
 }
 
@@ -45,6 +46,7 @@ type EC2Subnet struct {
 	AvailabilityZone    string            `json:"availability_zone"`
 	MapPublicIPOnLaunch bool              `json:"map_public_ip_on_launch,omitempty"`
 	DefaultForAz        bool              `json:"default_for_az,omitempty"`
+	OwnerID             string            `json:"owner_id,omitempty"` // the account sharing it (RAM); default: the estate's
 	Tags                map[string]string `json:"tags,omitempty"`
 }
 
@@ -169,7 +171,7 @@ func serveEC2(e *Estate, r *request, pageSize int) (any, error) {
 	if reg := e.AWS.Account.region(r.Region); reg != nil && reg.OptInStatus == "not-opted-in" {
 		return nil, errorf(401, "AuthFailure", "AWS was not able to validate the provided access credentials")
 	}
-	v := &ec2View{account: e.AWS.Account.ID, region: r.Region, est: e.AWS.EC2.Regions[r.Region]}
+	v := &ec2View{account: e.AWS.Account.ID, partition: e.AWS.Account.partition(), region: r.Region, est: e.AWS.EC2.Regions[r.Region]}
 	switch r.Action {
 	case "DescribeInstances":
 		return v.describeInstances(r, pageSize)
@@ -235,9 +237,18 @@ func describeRegions(e *Estate, r *request) (any, error) {
 
 // ec2View answers one region's requests.
 type ec2View struct {
-	account string
-	region  string
-	est     EC2Region
+	account   string
+	partition string
+	region    string
+	est       EC2Region
+}
+
+// owner is the owner of a resource: id, or the estate's account.
+func (v *ec2View) owner(id string) string {
+	if id != "" {
+		return id
+	}
+	return v.account
 }
 
 // ec2Select keeps the items whose id is in the request's id list (when
@@ -681,7 +692,7 @@ func (v *ec2View) describeSecurityGroups(r *request, pageSize int) (any, error) 
 	var b body
 	for _, g := range items {
 		b.Groups = append(b.Groups, group{OwnerID: v.account, GroupID: g.GroupID, GroupName: g.GroupName, GroupDescription: g.Description,
-			VpcID: g.VpcID, Arn: "arn:aws:ec2:" + v.region + ":" + v.account + ":security-group/" + g.GroupID,
+			VpcID: g.VpcID, Arn: "arn:" + v.partition + ":ec2:" + v.region + ":" + v.account + ":security-group/" + g.GroupID,
 			Ingress: v.permissions(g.IPPermissions), Egress: v.permissions(g.IPPermissionsEgress), Tags: ec2Tags(g.Tags)})
 	}
 	b.EC2ResponseHead = newEC2Head("DescribeSecurityGroups", next)
@@ -728,7 +739,7 @@ func (v *ec2View) describeVpcs(r *request, pageSize int) (any, error) {
 	var b body
 	for _, x := range items {
 		suffix := strings.TrimPrefix(x.VpcID, "vpc-")
-		w := vpc{VpcID: x.VpcID, OwnerID: v.account, State: "available", CidrBlock: x.CidrBlock,
+		w := vpc{VpcID: x.VpcID, OwnerID: v.owner(x.OwnerID), State: "available", CidrBlock: x.CidrBlock,
 			Cidrs:         []cidr{{AssociationID: "vpc-cidr-assoc-" + suffix, CidrBlock: x.CidrBlock, State: cidrState{"associated"}}},
 			DhcpOptionsID: "dopt-" + suffix, InstanceTenancy: "default", IsDefault: x.IsDefault, Tags: ec2Tags(x.Tags)}
 		for _, c := range x.Ipv6CidrBlocks {
@@ -771,8 +782,9 @@ func (v *ec2View) describeSubnets(r *request, pageSize int) (any, error) {
 	}
 	var b body
 	for _, x := range items {
-		b.Subnets = append(b.Subnets, subnet{SubnetID: x.SubnetID, SubnetArn: "arn:aws:ec2:" + v.region + ":" + v.account + ":subnet/" + x.SubnetID,
-			State: "available", OwnerID: v.account, VpcID: x.VpcID, CidrBlock: x.CidrBlock, AvailableIPAddressCount: 250,
+		owner := v.owner(x.OwnerID)
+		b.Subnets = append(b.Subnets, subnet{SubnetID: x.SubnetID, SubnetArn: "arn:" + v.partition + ":ec2:" + v.region + ":" + owner + ":subnet/" + x.SubnetID,
+			State: "available", OwnerID: owner, VpcID: x.VpcID, CidrBlock: x.CidrBlock, AvailableIPAddressCount: 250,
 			AvailabilityZone: x.AvailabilityZone, DefaultForAz: x.DefaultForAz, MapPublicIPOnLaunch: x.MapPublicIPOnLaunch, Tags: ec2Tags(x.Tags)})
 	}
 	b.EC2ResponseHead = newEC2Head("DescribeSubnets", next)

@@ -5,9 +5,9 @@
 // and region of each request are read from its SigV4 credential scope, so
 // one listener serves every service, as AWS_ENDPOINT_URL expects.
 //
-// Faults (access denied, throttling, server errors) and latency can be
-// injected per service and action, so tests prove that collectors turn them
-// into Gaps and retry.
+// Faults (access denied, throttling, server errors, dropped or unanswered
+// connections) and latency can be injected per service, action and region,
+// so tests prove that collectors turn them into Gaps and retry.
 package emulator
 
 import (
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,18 +43,26 @@ const (
 	FaultThrottle FaultKind = "throttle" // the service's throttling error
 	FaultServer   FaultKind = "server"   // HTTP 500
 	FaultOptIn    FaultKind = "optin"    // region or service not subscribed
+	// FaultDrop closes the connection without an answer, as a reset or
+	// an egress proxy that refuses the endpoint does.
+	FaultDrop FaultKind = "drop"
+	// FaultHang never answers; the request waits until the client gives up.
+	FaultHang FaultKind = "hang"
 )
 
 // Fault injects an error into requests that match Service (SigV4 service
 // name: "ec2", "iam", "s3", "rds", "sts"), Action ("" for any; the query
 // Action, or for S3 the operation name such as "GetBucketPolicy"), and
-// Region ("" for any). Times bounds how often it fires (0: always).
+// Region ("" for any). Times bounds how often it fires (0: always); with
+// Each it bounds how often it fires for each distinct call (same region,
+// action and parameters), so every call fails Times times, then is served.
 type Fault struct {
 	Service string    `json:"service"`
 	Action  string    `json:"action,omitempty"`
 	Region  string    `json:"region,omitempty"`
 	Kind    FaultKind `json:"kind"`
 	Times   int       `json:"times,omitempty"`
+	Each    bool      `json:"each,omitempty"`
 }
 
 // Server is a running emulator.
@@ -64,7 +73,7 @@ type Server struct {
 	ln     net.Listener
 
 	mu     sync.Mutex
-	fired  map[int]int
+	fired  map[string]int // fault index, and the call with Each -> times fired
 	counts map[string]int // "service/Action" -> requests seen
 }
 
@@ -83,7 +92,7 @@ func Start(estate *Estate, addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start emulator on %s: %w", addr, err)
 	}
-	s := &Server{estate: estate, opts: opts, ln: ln, fired: map[int]int{}, counts: map[string]int{}}
+	s := &Server{estate: estate, opts: opts, ln: ln, fired: map[string]int{}, counts: map[string]int{}}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -200,8 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		req.Params = hr.Form
 	}
 	req.Action = req.Get("Action")
-	if ferr := s.fault(req); ferr != nil {
-		writeQueryError(w, service, ferr)
+	if s.injected(w, req, func(e *apiError) { writeQueryError(w, service, e) }) {
 		return
 	}
 	h, ok := queryHandlers[service]
@@ -232,8 +240,33 @@ var queryHandlers = map[string]queryHandler{
 	"rds": serveRDS,
 }
 
-// fault returns the injected error for r, if any, and counts the request.
-func (s *Server) fault(r *request) *apiError {
+// injected counts r and answers it with the fault that matches it, if any:
+// an error written by write, a dropped connection or no answer. It reports
+// whether r was answered.
+func (s *Server) injected(w http.ResponseWriter, r *request, write func(*apiError)) bool {
+	f, ok := s.fault(r)
+	if !ok {
+		return false
+	}
+	switch f.Kind {
+	case FaultDrop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler) // net/http closes the connection
+	case FaultHang:
+		<-r.HTTP.Context().Done() // the client gave up, or the server closes
+		return true
+	}
+	write(faultError(r.Service, f.Kind))
+	return true
+}
+
+// fault returns the fault injected into r, if any, and counts the request.
+func (s *Server) fault(r *request) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[r.Service+"/"+r.Action]++
@@ -241,13 +274,17 @@ func (s *Server) fault(r *request) *apiError {
 		if f.Service != r.Service || (f.Action != "" && f.Action != r.Action) || (f.Region != "" && f.Region != r.Region) {
 			continue
 		}
-		if f.Times > 0 && s.fired[i] >= f.Times {
+		key := strconv.Itoa(i)
+		if f.Each {
+			key += " " + r.Region + " " + r.HTTP.URL.Path + "?" + url.Values(r.Params).Encode()
+		}
+		if f.Times > 0 && s.fired[key] >= f.Times {
 			continue
 		}
-		s.fired[i]++
-		return faultError(r.Service, f.Kind)
+		s.fired[key]++
+		return f, true
 	}
-	return nil
+	return Fault{}, false
 }
 
 func faultError(service string, k FaultKind) *apiError {

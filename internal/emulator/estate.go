@@ -32,8 +32,10 @@ type AWSEstate struct {
 
 // AWSAccount is account.json.
 type AWSAccount struct {
-	ID     string `json:"id"`
-	Caller string `json:"caller"` // ARN returned by GetCallerIdentity
+	ID string `json:"id"`
+	// Caller is the ARN GetCallerIdentity returns; its partition
+	// ("arn:aws-us-gov:…") is the partition of every ARN served.
+	Caller string `json:"caller"`
 	// Regions are the regions the account has; each with its opt-in status
 	// ("opt-in-not-required", "opted-in", "not-opted-in").
 	Regions []AWSRegion `json:"regions"`
@@ -101,6 +103,23 @@ func load(fsys fs.FS, dir, label string) (*Estate, error) {
 		return nil, fmt.Errorf("load estate %s: account.json has no id", label)
 	}
 	return e, nil
+}
+
+// partition is the ARN partition of the account: the caller's, else "aws".
+func (a *AWSAccount) partition() string {
+	if rest, ok := strings.CutPrefix(a.Caller, "arn:"); ok {
+		if p, _, ok := strings.Cut(rest, ":"); ok && p != "" {
+			return p
+		}
+	}
+	return "aws"
+}
+
+// optIn reports whether name is an opt-in region of the account (enabled
+// or not).
+func (a *AWSAccount) optIn(name string) bool {
+	r := a.region(name)
+	return r != nil && r.OptInStatus != "" && r.OptInStatus != "opt-in-not-required"
 }
 
 // region returns the account's region by name, or nil.

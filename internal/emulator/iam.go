@@ -151,7 +151,7 @@ const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 // serveIAM answers the IAM reads the collector makes.
 func serveIAM(e *Estate, r *request, pageSize int) (any, error) {
-	x := iamView{acct: e.AWS.Account.ID, est: &e.AWS.IAM}
+	x := iamView{acct: e.AWS.Account.ID, part: e.AWS.Account.partition(), est: &e.AWS.IAM}
 	var result any
 	var err error
 	switch r.Action {
@@ -205,6 +205,7 @@ type iamMetadata struct {
 // iamView answers from one estate.
 type iamView struct {
 	acct string
+	part string // ARN partition
 	est  *IAMEstate
 }
 
@@ -243,22 +244,22 @@ func iamDocument(raw json.RawMessage) string {
 }
 
 func (x iamView) userArn(u *IAMUser) string {
-	return "arn:aws:iam::" + x.acct + ":user" + iamPath(u.Path) + u.UserName
+	return "arn:" + x.part + ":iam::" + x.acct + ":user" + iamPath(u.Path) + u.UserName
 }
 
 func (x iamView) groupArn(g *IAMGroup) string {
-	return "arn:aws:iam::" + x.acct + ":group" + iamPath(g.Path) + g.GroupName
+	return "arn:" + x.part + ":iam::" + x.acct + ":group" + iamPath(g.Path) + g.GroupName
 }
 
 func (x iamView) roleArn(r *IAMRole) string {
-	return "arn:aws:iam::" + x.acct + ":role" + iamPath(r.Path) + r.RoleName
+	return "arn:" + x.part + ":iam::" + x.acct + ":role" + iamPath(r.Path) + r.RoleName
 }
 
 func (x iamView) policyArn(p *IAMManagedPolicy) string {
 	if p.Arn != "" {
 		return p.Arn
 	}
-	return "arn:aws:iam::" + x.acct + ":policy" + iamPath(p.Path) + p.PolicyName
+	return "arn:" + x.part + ":iam::" + x.acct + ":policy" + iamPath(p.Path) + p.PolicyName
 }
 
 func policyName(p *IAMManagedPolicy) string {
@@ -405,7 +406,7 @@ func (x iamView) authorizationDetails(r *request, pageSize int) (any, error) {
 	}
 	for i := range x.est.Policies {
 		p := &x.est.Policies[i]
-		aws := strings.HasPrefix(x.policyArn(p), "arn:aws:iam::aws:")
+		aws := strings.HasPrefix(x.policyArn(p), "arn:"+x.part+":iam::aws:")
 		if aws && want("AWSManagedPolicy") || !aws && want("LocalManagedPolicy") {
 			all = append(all, entity{policy: p})
 		}
@@ -455,7 +456,7 @@ func (x iamView) authorizationDetails(r *request, pageSize int) (any, error) {
 			for _, name := range ro.InstanceProfileNames {
 				d.InstanceProfileList.Members = append(d.InstanceProfileList.Members, iamInstanceProfileXML{
 					Path: "/", InstanceProfileName: name, InstanceProfileId: iamID("AIPA", name),
-					Arn: "arn:aws:iam::" + x.acct + ":instance-profile/" + name, CreateDate: iamTime(ro.CreateDate)})
+					Arn: "arn:" + x.part + ":iam::" + x.acct + ":instance-profile/" + name, CreateDate: iamTime(ro.CreateDate)})
 			}
 			out.RoleDetailList.Members = append(out.RoleDetailList.Members, d)
 		default:
@@ -610,7 +611,7 @@ func (x iamView) accountSummary() any {
 	}
 	var local int32
 	for i := range x.est.Policies {
-		if !strings.HasPrefix(x.policyArn(&x.est.Policies[i]), "arn:aws:iam::aws:") {
+		if !strings.HasPrefix(x.policyArn(&x.est.Policies[i]), "arn:"+x.part+":iam::aws:") {
 			local++
 		}
 	}

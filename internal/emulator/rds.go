@@ -88,7 +88,7 @@ func serveRDS(e *Estate, r *request, server int) (any, error) {
 	v.Result.Marker = next
 	v.Metadata.RequestId = "emulated"
 	for _, db := range dbs[from:to] {
-		v.Result.DBInstances = append(v.Result.DBInstances, rdsInstanceOf(e.AWS.Account.ID, db))
+		v.Result.DBInstances = append(v.Result.DBInstances, rdsInstanceOf(e.AWS.Account.partition(), e.AWS.Account.ID, db))
 	}
 	return v, nil
 }
@@ -139,10 +139,10 @@ type rdsTagXML struct {
 	Value string
 }
 
-func rdsInstanceOf(account string, db RDSInstance) rdsInstanceXML {
+func rdsInstanceOf(partition, account string, db RDSInstance) rdsInstanceXML {
 	x := rdsInstanceXML{
 		DBInstanceIdentifier:    db.DBInstanceIdentifier,
-		DBInstanceArn:           fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", db.Region, account, db.DBInstanceIdentifier),
+		DBInstanceArn:           fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", partition, db.Region, account, db.DBInstanceIdentifier),
 		DBInstanceClass:         db.DBInstanceClass,
 		Engine:                  db.Engine,
 		EngineVersion:           db.EngineVersion,

@@ -95,8 +95,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *request) {
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(hr.URL.Path, "/"), "/")
 	r.Action = s3Action(hr.Method, bucket, key, r.Params)
-	if ferr := s.fault(r); ferr != nil {
-		writeS3Error(w, ferr)
+	if s.injected(w, r, func(e *apiError) { writeS3Error(w, e) }) {
 		return
 	}
 	out, err := s.answerS3(r, bucket)
@@ -145,8 +144,15 @@ func (s *Server) answerS3(r *request, name string) (any, *apiError) {
 		return nil, errorf(404, "NoSuchBucket", "The specified bucket does not exist")
 	}
 	b := &e.S3.Buckets[i]
+	// A bucket of an opt-in region is served only by its own region's
+	// endpoint, and GetBucketLocation also by us-east-1's; S3 refuses
+	// the rest this way.
+	if r.Region != b.Region && e.Account.optIn(b.Region) && !(r.Action == "GetBucketLocation" && r.Region == "us-east-1") {
+		return nil, errorf(400, "IllegalLocationConstraintException",
+			"The %s location constraint is incompatible for the region specific endpoint this request was sent to.", b.Region)
+	}
 	if r.Action == "GetBucketLocation" {
-		// Answered from any region, as the global endpoint does.
+		// Answered from any other region, as S3 does.
 		type location struct {
 			XMLName xml.Name `xml:"LocationConstraint"`
 			NS      string   `xml:"xmlns,attr"`
@@ -229,8 +235,16 @@ func (s *Server) answerS3(r *request, name string) (any, *apiError) {
 }
 
 // s3ListBuckets answers ListBuckets in name order, paginated with
-// max-buckets and continuation-token; prefix and bucket-region filter.
+// max-buckets and continuation-token; prefix and bucket-region filter. As
+// S3 does, it names each bucket's region only when the request carries one
+// of these parameters.
 func s3ListBuckets(e *AWSEstate, r *request, server int) (any, *apiError) {
+	withRegion := false
+	for _, p := range []string{"max-buckets", "continuation-token", "prefix", "bucket-region"} {
+		if _, ok := r.Params[p]; ok {
+			withRegion = true
+		}
+	}
 	var names []S3Bucket
 	for _, b := range e.S3.Buckets {
 		if strings.HasPrefix(b.Name, r.Get("prefix")) && (r.Get("bucket-region") == "" || r.Get("bucket-region") == b.Region) {
@@ -249,7 +263,7 @@ func s3ListBuckets(e *AWSEstate, r *request, server int) (any, *apiError) {
 	type bucket struct {
 		Name         string
 		CreationDate string
-		BucketRegion string
+		BucketRegion string `xml:",omitempty"`
 	}
 	type result struct {
 		XMLName           xml.Name `xml:"ListAllMyBucketsResult"`
@@ -261,7 +275,11 @@ func s3ListBuckets(e *AWSEstate, r *request, server int) (any, *apiError) {
 	}
 	v := result{NS: s3Namespace, Owner: s3OwnerOf(e.Account.ID), ContinuationToken: next, Prefix: r.Get("prefix")}
 	for _, b := range names[from:to] {
-		v.Buckets = append(v.Buckets, bucket{Name: b.Name, CreationDate: b.CreationDate.UTC().Format("2006-01-02T15:04:05.000Z"), BucketRegion: b.Region})
+		x := bucket{Name: b.Name, CreationDate: b.CreationDate.UTC().Format("2006-01-02T15:04:05.000Z")}
+		if withRegion {
+			x.BucketRegion = b.Region
+		}
+		v.Buckets = append(v.Buckets, x)
 	}
 	return v, nil
 }
@@ -343,8 +361,7 @@ func (s *Server) serveS3Control(w http.ResponseWriter, r *request) {
 		v.Error.Code, v.Error.Message, v.RequestId = e.Code, e.Message, "emulated"
 		writeXML(w, e.Status, v)
 	}
-	if ferr := s.fault(r); ferr != nil {
-		writeErr(ferr)
+	if s.injected(w, r, writeErr) {
 		return
 	}
 	e := &s.estate.AWS

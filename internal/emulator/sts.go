@@ -21,7 +21,7 @@ func serveSTS(e *Estate, r *request, _ int) (any, error) {
 	}
 	caller := e.AWS.Account.Caller
 	if caller == "" {
-		caller = "arn:aws:iam::" + e.AWS.Account.ID + ":user/posture-scanner"
+		caller = "arn:" + e.AWS.Account.partition() + ":iam::" + e.AWS.Account.ID + ":user/posture-scanner"
 	}
 	v := resp{Result: result{Arn: caller, UserId: "AIDAEMULATED", Account: e.AWS.Account.ID}}
 	v.Metadata.RequestId = "emulated"

@@ -5,8 +5,10 @@
 package inventory
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -435,9 +437,48 @@ type Statement struct {
 	NotActions    []string `json:"not_actions,omitempty"`
 	Resources     []string `json:"resources,omitempty"`
 	NotResources  []string `json:"not_resources,omitempty"`
-	// Conditions keeps the condition operators and keys in a flat, sorted
-	// form ("StringEquals aws:SourceVpc"); nil when unconditional.
-	Conditions []string `json:"conditions,omitempty"`
+	// Conditions are the statement's condition tests, sorted by operator
+	// then key; nil when unconditional. All of them must hold for the
+	// statement to apply.
+	Conditions []Condition `json:"conditions,omitempty"`
+}
+
+// Condition is one test of a statement's condition block, with its
+// values: {"StringEquals": {"aws:SourceVpce": ["vpce-1"]}} is
+// {Operator: "StringEquals", Key: "aws:SourceVpce", Values: ["vpce-1"]}.
+// The operator keeps its set prefix and suffix as written
+// ("ForAnyValue:StringLike", "StringEqualsIfExists"). Values are strings
+// whatever their JSON type ("true", "10"), sorted and without duplicates;
+// the test holds when the request matches any one of them.
+type Condition struct {
+	Operator string   `json:"operator"`
+	Key      string   `json:"key"`
+	Values   []string `json:"values"`
+}
+
+// UnmarshalJSON reads a condition as stored, and also the form stores
+// written before conditions kept their values: a string "Operator key".
+// Such a condition has no Values, which no reader takes as restricting.
+func (c *Condition) UnmarshalJSON(b []byte) error {
+	var legacy string
+	if err := json.Unmarshal(b, &legacy); err == nil {
+		op, key, _ := strings.Cut(strings.TrimSpace(legacy), " ")
+		*c = Condition{Operator: op, Key: strings.TrimSpace(key)}
+		return nil
+	}
+	type plain Condition // without this method
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*c = Condition(p)
+	return nil
+}
+
+// String renders c for evidence and notes:
+// `StringEquals aws:SourceVpce ["vpce-1"]`.
+func (c Condition) String() string {
+	return fmt.Sprintf("%s %s %q", c.Operator, c.Key, c.Values)
 }
 
 // GapReason classifies why something could not be read.
