@@ -13,9 +13,8 @@ import (
 
 // FixOptions are the flags of `posture fix`.
 type FixOptions struct {
-	Snapshot string
-	Model    string
-	JSON     bool
+	SourceOptions
+	JSON bool
 }
 
 // NewFixCommand builds `posture fix`. In this version it only plans: it
@@ -28,15 +27,11 @@ func NewFixCommand(g *Global) *cobra.Command {
 		Short: "Plan fixes for the snapshot's fixable signals (dry run: nothing is changed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.OpenStore()
+			a, st, err := o.assess(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			a, err := assessSnapshot(cmd.Context(), st, o.Snapshot, o.Model)
-			if err != nil {
-				return err
-			}
 			// Plans that could not be made (a resource missing from a
 			// partial snapshot) are reported; the others are still shown.
 			plans, err := remediate.Plans(remediate.Input{Graph: a.Graph}, a.Signals)
@@ -52,8 +47,7 @@ func NewFixCommand(g *Global) *cobra.Command {
 			return remediate.Text(g.Out, plans)
 		},
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", "latest", "snapshot id")
-	cmd.Flags().StringVar(&o.Model, "model", "", "model file (default: the shipped model)")
+	o.bind(cmd.Flags())
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the plans as JSON")
 	return cmd
 }

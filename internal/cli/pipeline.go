@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/posture-dev/posture/internal/assess"
 	"github.com/posture-dev/posture/internal/inventory"
 	"github.com/posture-dev/posture/internal/report"
@@ -44,6 +46,33 @@ func snapshotOf(ctx context.Context, st *store.Store, id string) (inventory.Snap
 		return snap, nil
 	}
 	return st.Get(ctx, id)
+}
+
+// SourceOptions choose what score, report and fix read: a stored snapshot
+// and a model.
+type SourceOptions struct {
+	Snapshot string
+	Model    string
+}
+
+func (o *SourceOptions) bind(f *pflag.FlagSet) {
+	f.StringVar(&o.Snapshot, "snapshot", "latest", "snapshot id")
+	f.StringVar(&o.Model, "model", "", "model file (default: the model shipped in the binary, models/default.json)")
+}
+
+// assess opens the store and scores the chosen snapshot; the caller closes
+// the store.
+func (o SourceOptions) assess(ctx context.Context, g *Global) (*assessed, *store.Store, error) {
+	st, err := g.OpenStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := assessSnapshot(ctx, st, o.Snapshot, o.Model)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return a, st, nil
 }
 
 // assessed is a snapshot run through graph, signals, features and model.

@@ -8,11 +8,10 @@ import (
 
 // ReportOptions are the flags of `posture report`.
 type ReportOptions struct {
-	Format   string
-	Snapshot string
-	Model    string
-	Out      string
-	Top      int
+	SourceOptions
+	Format string
+	Out    string
+	Top    int
 }
 
 // NewReportCommand builds `posture report`.
@@ -30,15 +29,11 @@ func NewReportCommand(g *Global) *cobra.Command {
 			if o.Top < 0 {
 				return usageError("report: --top must not be negative")
 			}
-			st, err := g.OpenStore()
+			a, st, err := o.assess(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			a, err := assessSnapshot(cmd.Context(), st, o.Snapshot, o.Model)
-			if err != nil {
-				return err
-			}
 			out, err := createOut(g, o.Out)
 			if err != nil {
 				return err
@@ -57,8 +52,7 @@ func NewReportCommand(g *Global) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Format, "format", "table", "json, html or table")
-	f.StringVar(&o.Snapshot, "snapshot", "latest", "snapshot id")
-	f.StringVar(&o.Model, "model", "", "model file (default: the shipped model)")
+	o.bind(f)
 	f.StringVarP(&o.Out, "out", "o", "", "write to FILE instead of stdout")
 	f.IntVar(&o.Top, "top", 0, "only the N riskiest resources (0: all; the table defaults to 10)")
 	return cmd

@@ -8,9 +8,8 @@ import (
 
 // ScoreOptions are the flags of `posture score`.
 type ScoreOptions struct {
-	Snapshot string
-	Model    string
-	Top      int
+	SourceOptions
+	Top int
 }
 
 // NewScoreCommand builds `posture score`.
@@ -24,15 +23,11 @@ func NewScoreCommand(g *Global) *cobra.Command {
 			if o.Top < 0 {
 				return usageError("score: --top must not be negative")
 			}
-			st, err := g.OpenStore()
+			a, st, err := o.assess(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			a, err := assessSnapshot(cmd.Context(), st, o.Snapshot, o.Model)
-			if err != nil {
-				return err
-			}
 			if err := st.PutAssessments(cmd.Context(), a.Snapshot.ID, a.Model.ID(), a.Assessments); err != nil {
 				return err
 			}
@@ -43,8 +38,7 @@ func NewScoreCommand(g *Global) *cobra.Command {
 			return w.Write(cmd.Context(), buildReport(g, a))
 		},
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", "latest", "snapshot id to score")
-	cmd.Flags().StringVar(&o.Model, "model", "", "model file (default: the model shipped in the binary, models/default.json)")
+	o.bind(cmd.Flags())
 	cmd.Flags().IntVar(&o.Top, "top", 10, "rows to print")
 	return cmd
 }
