@@ -11,15 +11,19 @@ import (
 )
 
 // TestImportBoundaries keeps each dependency in its one place (STYLE.md):
-// the AWS SDK in collectors/aws, Badger in internal/store, gorgonia in
-// model, cobra in internal/cli and cmd, and nothing but the standard
-// library in internal/inventory.
+// each cloud's SDK in its collector, the GCS fake in the emulator, Badger
+// in internal/store, gorgonia in model, cobra in internal/cli and cmd, and
+// nothing but the standard library in internal/inventory.
 func TestImportBoundaries(t *testing.T) {
 	rules := []struct {
 		prefix  string
 		allowed []string
 	}{
 		{"github.com/aws/", []string{"collectors/aws/"}},
+		{"cloud.google.com/", []string{"collectors/gcp/"}},
+		{"google.golang.org/api", []string{"collectors/gcp/"}},
+		{"github.com/Azure/", []string{"collectors/azure/"}},
+		{"github.com/fsouza/fake-gcs-server", []string{"internal/emulator/"}},
 		{"github.com/dgraph-io/", []string{"internal/store/"}},
 		{"gorgonia.org/", []string{"model/"}},
 		{"github.com/spf13/cobra", []string{"internal/cli/", "cmd/"}},

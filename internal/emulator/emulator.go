@@ -1,5 +1,7 @@
 // Package emulator serves an estate description over the wire protocols the
-// clouds' SDKs speak, on 127.0.0.1. The same code serves the collector tests,
+// clouds' SDKs speak, on 127.0.0.1. One listener serves all three clouds:
+// SigV4-signed requests are AWS, Azure Resource Manager paths
+// (/subscriptions/…, /providers/…) are Azure, and the rest are Google APIs. The same code serves the collector tests,
 // `make demo` and benchmarks. For AWS it speaks the query protocol (EC2, IAM,
 // RDS, STS: form-encoded POST, XML answers) and S3's REST XML; the service
 // and region of each request are read from its SigV4 credential scope, so
@@ -192,7 +194,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	service, region := scope(hr.Header.Get("Authorization"))
 	if service == "" {
-		http.Error(w, "emulator: request carries no SigV4 Authorization header", http.StatusForbidden)
+		// Not AWS: Azure Resource Manager paths, else Google APIs.
+		if isAzurePath(hr.URL.Path) {
+			s.serveAzure(w, hr)
+		} else {
+			s.serveGCP(w, hr)
+		}
 		return
 	}
 	req := &request{Service: service, Region: region, HTTP: hr}

@@ -13,12 +13,15 @@ import (
 	"strings"
 )
 
-// Estate is what the emulator serves: one AWS account for now, described
-// in the services' own terms. An estate is a directory holding
-// account.json and one file per service (ec2.json, iam.json, s3.json,
-// rds.json); a missing service file means an empty service.
+// Estate is what the emulator serves, described in each cloud's own terms.
+// An estate is a directory holding the AWS account (account.json and one
+// file per service: ec2.json, iam.json, s3.json, rds.json; a missing
+// service file means an empty service), and optionally a gcp/ and an
+// azure/ directory, each read by that cloud's loader.
 type Estate struct {
-	AWS AWSEstate
+	AWS   AWSEstate
+	GCP   *GCPEstate   // nil: the estate has no GCP part
+	Azure *AzureEstate // nil: the estate has no Azure part
 }
 
 // AWSEstate is one AWS account.
@@ -93,16 +96,29 @@ func load(fsys fs.FS, dir, label string) (*Estate, error) {
 			}
 			return nil, fmt.Errorf("load estate %s: %w", label, err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(f.v); err != nil {
+		if err := decodeStrict(b, f.v); err != nil {
 			return nil, fmt.Errorf("load estate %s: %s: %w", label, f.name, err)
 		}
 	}
 	if e.AWS.Account.ID == "" {
 		return nil, fmt.Errorf("load estate %s: account.json has no id", label)
 	}
+	var err error
+	if e.GCP, err = loadGCP(fsys, path.Join(dir, "gcp")); err != nil {
+		return nil, fmt.Errorf("load estate %s: gcp: %w", label, err)
+	}
+	if e.Azure, err = loadAzure(fsys, path.Join(dir, "azure")); err != nil {
+		return nil, fmt.Errorf("load estate %s: azure: %w", label, err)
+	}
 	return e, nil
+}
+
+// decodeStrict decodes one estate file, refusing unknown fields so a typo
+// in an estate is an error rather than a silently empty service.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 // partition is the ARN partition of the account: the caller's, else "aws".
