@@ -6,6 +6,10 @@
 // per-service forms such as AWS_ENDPOINT_URL_S3, or endpoint_url in the
 // shared config profile); Options.Endpoint overrides them all. Credentials
 // come from the standard chain (environment, profiles, SSO, roles, IMDS).
+//
+// Many accounts: Options.Organization lists the accounts of the caller's
+// AWS Organization, Options.Accounts names them; each is scanned through a
+// role assumed in it (accounts.go).
 package aws
 
 import (
@@ -45,8 +49,30 @@ type Options struct {
 	// connection and never answers then costs at most MaxAttempts of
 	// them, and becomes an unreachable gap.
 	Timeout time.Duration
-	Now     func() time.Time
-	Logger  *slog.Logger
+
+	// Accounts are the accounts to scan (12-digit ids), each through the
+	// role AssumeRole; empty with Organization false: the caller's account
+	// alone, as before. The caller's own account is scanned with the
+	// caller's credentials, not through the role, when it is listed.
+	Accounts []string
+	// Organization scans every ACTIVE account of the caller's AWS
+	// Organization, listed with organizations ListAccounts (so the caller
+	// must be the management account or a delegated administrator). Not
+	// together with Accounts.
+	Organization bool
+	// AssumeRole is the name of the role assumed in each account, with
+	// its path if it has one ("audit/PostureScanner"); its ARN is built in
+	// the caller's partition. Default "OrganizationAccountAccessRole",
+	// the role Organizations creates in the accounts it creates.
+	AssumeRole string
+	// ExternalID is passed to sts AssumeRole when set.
+	ExternalID string
+	// AccountConcurrency bounds the accounts scanned at once (each with
+	// its regions bounded by Concurrency); default 4.
+	AccountConcurrency int
+
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Collector collects one AWS account.
@@ -74,6 +100,9 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := opts.accounts(); err != nil {
+		return nil, err
 	}
 	loads := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
@@ -158,21 +187,34 @@ func All() []table {
 	return ts
 }
 
-// Collect scans the account: the account-wide tables (IAM, S3) and, beside
-// them, the regions, at most Options.Concurrency at once, each region's
-// tables in parallel. Anything denied, throttled, disabled or unreachable
-// is a Gap of its scope. Only rejected credentials, cancellation, or a
-// first call (GetCallerIdentity, DescribeRegions) that cannot reach AWS
-// fail the whole collection.
+// Collect scans the caller's account, or with Options.Accounts or
+// Options.Organization every account named (collectAccounts). Only
+// rejected credentials, cancellation, or a first call (GetCallerIdentity,
+// DescribeRegions; ListAccounts for an organization) that cannot reach
+// AWS fail the whole collection.
 func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
-	now := c.opts.Now().UTC()
 	id, err := sts.NewFromConfig(c.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("aws: identify the account with sts GetCallerIdentity: %w", err)
 	}
-	account := aws.ToString(id.Account)
+	caller := scope{Account: aws.ToString(id.Account), Partition: partitionOf(aws.ToString(id.Arn), c.cfg.Region),
+		Config: c.cfg, Now: c.opts.Now().UTC()}
+	if c.opts.multiAccount() {
+		return c.collectAccounts(ctx, caller)
+	}
+	return c.scanAccount(ctx, caller)
+}
+
+// scanAccount scans the account of global (a scope with no region, whose
+// Config holds the account's credentials): the account-wide tables (IAM,
+// S3) and, beside them, the regions, at most Options.Concurrency at once,
+// each region's tables in parallel. Anything denied, throttled, disabled
+// or unreachable is a Gap of its scope; an error means the account could
+// not be scanned at all (rejected credentials, DescribeRegions that cannot
+// reach AWS, cancellation).
+func (c *Collector) scanAccount(ctx context.Context, global scope) (*collectors.Result, error) {
+	account := global.Account
 	out := &collectors.Result{}
-	global := scope{Account: account, Partition: partitionOf(aws.ToString(id.Arn), c.cfg.Region), Config: c.cfg, Now: now}
 
 	regions, err := c.regions(ctx, global, out)
 	if err != nil {
@@ -193,7 +235,7 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	for _, region := range regions {
 		rs := global
 		rs.Region = region
-		rs.Config = c.cfg.Copy()
+		rs.Config = global.Config.Copy()
 		rs.Config.Region = region
 		out.Scope(rs.inventory())
 		scopes = append(scopes, rs)
@@ -248,7 +290,7 @@ func (c *Collector) regions(ctx context.Context, s scope, out *collectors.Result
 		if len(c.opts.Regions) > 0 {
 			return c.opts.Regions, nil
 		}
-		return []string{c.cfg.Region}, nil
+		return []string{s.Config.Region}, nil
 	}
 	enabled := map[string]bool{}
 	var all []string

@@ -3,9 +3,12 @@
 // SigV4-signed requests are AWS, Azure Resource Manager paths
 // (/subscriptions/…, /providers/…) are Azure, and the rest are Google APIs. The same code serves the collector tests,
 // `make demo` and benchmarks. For AWS it speaks the query protocol (EC2, IAM,
-// RDS, STS: form-encoded POST, XML answers) and S3's REST XML; the service
-// and region of each request are read from its SigV4 credential scope, so
-// one listener serves every service, as AWS_ENDPOINT_URL expects.
+// RDS, STS: form-encoded POST, XML answers), S3's REST XML and
+// Organizations' JSON 1.1; the service and region of each request are read
+// from its SigV4 credential scope, so one listener serves every service, as
+// AWS_ENDPOINT_URL expects. The access key of that scope says which account
+// answers: keys that STS AssumeRole handed out ("ASIA" + the account id)
+// are the member account's, any other key is the root account's.
 //
 // Faults (access denied, throttling, server errors, dropped or unanswered
 // connections) and latency can be injected per service, action and region,
@@ -53,15 +56,19 @@ const (
 )
 
 // Fault injects an error into requests that match Service (SigV4 service
-// name: "ec2", "iam", "s3", "rds", "sts"), Action ("" for any; the query
-// Action, or for S3 the operation name such as "GetBucketPolicy"), and
-// Region ("" for any). Times bounds how often it fires (0: always); with
-// Each it bounds how often it fires for each distinct call (same region,
-// action and parameters), so every call fails Times times, then is served.
+// name: "ec2", "iam", "s3", "rds", "sts", "organizations"), Action ("" for
+// any; the query Action, for S3 the operation name such as
+// "GetBucketPolicy", for Organizations the target's operation such as
+// "ListAccounts"), Region ("" for any) and Account (the AWS account whose
+// credentials signed the request; "" for any). Times bounds how often it
+// fires (0: always); with Each it bounds how often it fires for each
+// distinct call (same access key, region, action and parameters), so every
+// call fails Times times, then is served.
 type Fault struct {
 	Service string    `json:"service"`
 	Action  string    `json:"action,omitempty"`
 	Region  string    `json:"region,omitempty"`
+	Account string    `json:"account,omitempty"`
 	Kind    FaultKind `json:"kind"`
 	Times   int       `json:"times,omitempty"`
 	Each    bool      `json:"each,omitempty"`
@@ -127,10 +134,14 @@ func (s *Server) Requests(service, action string) int {
 type request struct {
 	Service string
 	Region  string
-	Action  string
-	Params  map[string][]string // query form values, or URL query for REST
-	HTTP    *http.Request
-	Body    []byte
+	// AccessKey signed the request; Account is the AWS account it
+	// belongs to.
+	AccessKey string
+	Account   *AWSEstate
+	Action    string
+	Params    map[string][]string // query form values, or URL query for REST
+	HTTP      *http.Request
+	Body      []byte
 }
 
 // Get returns the first value of a parameter.
@@ -192,7 +203,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			return
 		}
 	}
-	service, region := scope(hr.Header.Get("Authorization"))
+	auth := hr.Header.Get("Authorization")
+	service, region := scope(auth)
 	if service == "" {
 		// Not AWS: Azure Resource Manager paths, else Google APIs.
 		if isAzurePath(hr.URL.Path) {
@@ -202,9 +214,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		}
 		return
 	}
-	req := &request{Service: service, Region: region, HTTP: hr}
-	if service == "s3" {
+	req := &request{Service: service, Region: region, HTTP: hr, AccessKey: accessKey(auth)}
+	acct, aerr := s.estate.signer(req.AccessKey)
+	if aerr != nil {
+		switch service {
+		case "s3":
+			writeS3Error(w, aerr)
+		case "organizations":
+			writeAWSJSONError(w, aerr)
+		default:
+			writeQueryError(w, service, aerr)
+		}
+		return
+	}
+	req.Account = acct
+	switch service {
+	case "s3":
 		s.serveS3(w, req)
+		return
+	case "organizations":
+		s.serveOrganizations(w, req)
 		return
 	}
 	if err := hr.ParseForm(); err != nil {
@@ -224,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeQueryError(w, service, errorf(400, "UnknownService", "emulator does not serve %q", service))
 		return
 	}
-	out, err := h(s.estate, req, s.opts.PageSize)
+	out, err := h(s.view(acct), req, s.opts.PageSize)
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) {
@@ -281,9 +310,12 @@ func (s *Server) fault(r *request) (Fault, bool) {
 		if f.Service != r.Service || (f.Action != "" && f.Action != r.Action) || (f.Region != "" && f.Region != r.Region) {
 			continue
 		}
+		if f.Account != "" && (r.Account == nil || r.Account.Account.ID != f.Account) {
+			continue
+		}
 		key := strconv.Itoa(i)
 		if f.Each {
-			key += " " + r.Region + " " + r.HTTP.URL.Path + "?" + url.Values(r.Params).Encode()
+			key += " " + r.AccessKey + " " + r.Region + " " + r.HTTP.URL.Path + "?" + url.Values(r.Params).Encode()
 		}
 		if f.Times > 0 && s.fired[key] >= f.Times {
 			continue
@@ -335,6 +367,27 @@ func scope(auth string) (service, region string) {
 		return "", ""
 	}
 	return parts[3], parts[2]
+}
+
+// accessKey reads the access key id from
+// "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ec2/aws4_request, …".
+func accessKey(auth string) string {
+	i := strings.Index(auth, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	key, _, _ := strings.Cut(auth[i+len("Credential="):], "/")
+	return key
+}
+
+// view is the estate as account acct sees it: the loaded estate for the
+// root account, else one whose AWS part is the member's. The query
+// handlers serve e.AWS, so they answer for whichever account signed.
+func (s *Server) view(acct *AWSEstate) *Estate {
+	if acct == &s.estate.AWS {
+		return s.estate
+	}
+	return &Estate{AWS: *acct, Organization: s.estate.Organization, Members: s.estate.Members, root: &s.estate.AWS}
 }
 
 // writeXML writes v with the XML header.

@@ -18,10 +18,55 @@ import (
 // file per service: ec2.json, iam.json, s3.json, rds.json; a missing
 // service file means an empty service), and optionally a gcp/ and an
 // azure/ directory, each read by that cloud's loader.
+//
+// An estate can also hold an AWS Organization: organization.json at the
+// root lists its accounts (the root account is the management account),
+// and accounts/<id>/ holds each member account's own estate, shaped like
+// the root's AWS part (account.json and the service files). STS AssumeRole
+// hands out credentials of a member, and every request signed with them is
+// served from that member's estate.
 type Estate struct {
-	AWS   AWSEstate
-	GCP   *GCPEstate   // nil: the estate has no GCP part
-	Azure *AzureEstate // nil: the estate has no Azure part
+	AWS AWSEstate
+	// Organization is organization.json: the AWS Organization the root
+	// account manages; nil when the root account is in none.
+	Organization *AWSOrganization
+	// Members are the accounts of accounts/<id>/, by account id.
+	Members map[string]*AWSEstate
+	GCP     *GCPEstate   // nil: the estate has no GCP part
+	Azure   *AzureEstate // nil: the estate has no Azure part
+
+	// root is the estate's root account in a view of a member (see
+	// Server.view); nil in the loaded estate, whose root is AWS.
+	root *AWSEstate
+}
+
+// AWSOrganization is organization.json.
+type AWSOrganization struct {
+	ID       string          `json:"id,omitempty"` // "o-…"; derived from the management account when empty
+	Accounts []AWSOrgAccount `json:"accounts"`
+}
+
+// AWSOrgAccount is one account of the organization, as ListAccounts
+// answers it. Status is ACTIVE, SUSPENDED or PENDING_CLOSURE (ACTIVE when
+// empty).
+type AWSOrgAccount struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Status string `json:"status,omitempty"`
+}
+
+// awsAccount returns the estate of account id: the root account or a
+// member; nil when the estate has no such account.
+func (e *Estate) awsAccount(id string) *AWSEstate {
+	root := e.root
+	if root == nil {
+		root = &e.AWS
+	}
+	if root.Account.ID == id {
+		return root
+	}
+	return e.Members[id]
 }
 
 // AWSEstate is one AWS account.
@@ -77,33 +122,13 @@ func Load(nameOrDir string) (*Estate, error) {
 
 func load(fsys fs.FS, dir, label string) (*Estate, error) {
 	e := &Estate{}
-	files := []struct {
-		name     string
-		v        any
-		required bool
-	}{
-		{"account.json", &e.AWS.Account, true},
-		{"ec2.json", &e.AWS.EC2, false},
-		{"iam.json", &e.AWS.IAM, false},
-		{"s3.json", &e.AWS.S3, false},
-		{"rds.json", &e.AWS.RDS, false},
-	}
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, path.Join(dir, f.name))
-		if err != nil {
-			if !f.required && errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			return nil, fmt.Errorf("load estate %s: %w", label, err)
-		}
-		if err := decodeStrict(b, f.v); err != nil {
-			return nil, fmt.Errorf("load estate %s: %s: %w", label, f.name, err)
-		}
-	}
-	if e.AWS.Account.ID == "" {
-		return nil, fmt.Errorf("load estate %s: account.json has no id", label)
-	}
 	var err error
+	if e.AWS, err = loadAWS(fsys, dir); err != nil {
+		return nil, fmt.Errorf("load estate %s: %w", label, err)
+	}
+	if e.Organization, e.Members, err = loadOrganization(fsys, dir, e.AWS.Account.ID); err != nil {
+		return nil, fmt.Errorf("load estate %s: %w", label, err)
+	}
 	if e.GCP, err = loadGCP(fsys, path.Join(dir, "gcp")); err != nil {
 		return nil, fmt.Errorf("load estate %s: gcp: %w", label, err)
 	}
@@ -111,6 +136,82 @@ func load(fsys fs.FS, dir, label string) (*Estate, error) {
 		return nil, fmt.Errorf("load estate %s: azure: %w", label, err)
 	}
 	return e, nil
+}
+
+// loadAWS reads one AWS account: dir's account.json and service files.
+func loadAWS(fsys fs.FS, dir string) (AWSEstate, error) {
+	var a AWSEstate
+	files := []struct {
+		name     string
+		v        any
+		required bool
+	}{
+		{"account.json", &a.Account, true},
+		{"ec2.json", &a.EC2, false},
+		{"iam.json", &a.IAM, false},
+		{"s3.json", &a.S3, false},
+		{"rds.json", &a.RDS, false},
+	}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, path.Join(dir, f.name))
+		if err != nil {
+			if !f.required && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return a, err
+		}
+		if err := decodeStrict(b, f.v); err != nil {
+			return a, fmt.Errorf("%s: %w", path.Join(dir, f.name), err)
+		}
+	}
+	if a.Account.ID == "" {
+		return a, fmt.Errorf("%s has no id", path.Join(dir, "account.json"))
+	}
+	return a, nil
+}
+
+// loadOrganization reads organization.json (absent: no organization) and
+// the member accounts under accounts/ (absent: none). A member's
+// account.json must carry its directory's id.
+func loadOrganization(fsys fs.FS, dir, root string) (*AWSOrganization, map[string]*AWSEstate, error) {
+	var org *AWSOrganization
+	b, err := fs.ReadFile(fsys, path.Join(dir, "organization.json"))
+	switch {
+	case err == nil:
+		org = &AWSOrganization{}
+		if err := decodeStrict(b, org); err != nil {
+			return nil, nil, fmt.Errorf("organization.json: %w", err)
+		}
+		for _, a := range org.Accounts {
+			if a.ID == "" {
+				return nil, nil, errors.New("organization.json: an account has no id")
+			}
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, err
+	}
+	entries, err := fs.ReadDir(fsys, path.Join(dir, "accounts"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return org, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	members := map[string]*AWSEstate{}
+	for _, d := range entries {
+		if !d.IsDir() {
+			continue
+		}
+		m, err := loadAWS(fsys, path.Join(dir, "accounts", d.Name()))
+		if err != nil {
+			return nil, nil, fmt.Errorf("member account: %w", err)
+		}
+		if m.Account.ID != d.Name() || m.Account.ID == root {
+			return nil, nil, fmt.Errorf("accounts/%s/account.json: id %q must be the directory's name and not the root account's", d.Name(), m.Account.ID)
+		}
+		members[m.Account.ID] = &m
+	}
+	return org, members, nil
 }
 
 // decodeStrict decodes one estate file, refusing unknown fields so a typo

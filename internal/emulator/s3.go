@@ -135,7 +135,7 @@ func s3Action(method, bucket, key string, q map[string][]string) string {
 }
 
 func (s *Server) answerS3(r *request, name string) (any, *apiError) {
-	e := &s.estate.AWS
+	e := r.Account // the account that signed
 	if r.Action == "ListBuckets" {
 		return s3ListBuckets(e, r, s.opts.PageSize)
 	}
@@ -364,7 +364,7 @@ func (s *Server) serveS3Control(w http.ResponseWriter, r *request) {
 	if s.injected(w, r, writeErr) {
 		return
 	}
-	e := &s.estate.AWS
+	e := r.Account // the account that signed
 	switch {
 	case r.Action != "GetPublicAccessBlock":
 		writeErr(errorf(501, "NotImplemented", "emulator: s3control %s %s not served", hr.Method, hr.URL.Path))

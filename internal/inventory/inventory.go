@@ -117,6 +117,8 @@ type Resource struct {
 	Policy      *Policy      `json:"policy,omitempty"`
 	AccessKey   *AccessKey   `json:"access_key,omitempty"`
 	AccountInfo *AccountInfo `json:"account_info,omitempty"`
+	// ServiceAccount holds a service account's attributes (KindServiceAccount).
+	ServiceAccount *ServiceAccount `json:"service_account,omitempty"`
 }
 
 // AddEdge appends an edge from r.
@@ -181,7 +183,21 @@ type FirewallRule struct {
 type Firewall struct {
 	NetworkID string         `json:"network_id,omitempty"`
 	Rules     []FirewallRule `json:"rules"`
+	// Layer is where the firewall sits on the path to a resource, for
+	// clouds that evaluate more than one in turn: "" for a single layer
+	// (AWS security groups, GCP firewall rules: the firewalls of a
+	// resource form one ordered rule set), else a name such as
+	// FirewallLayerSubnet or FirewallLayerInterface (Azure evaluates the
+	// subnet's NSG, then the NIC's). Traffic passes only if every layer
+	// admits it; a layer with no firewall admits everything.
+	Layer string `json:"layer,omitempty"`
 }
+
+// Firewall layers (Firewall.Layer).
+const (
+	FirewallLayerSubnet    = "subnet"
+	FirewallLayerInterface = "interface"
+)
 
 // Network is a VPC or VNet.
 type Network struct {
@@ -252,6 +268,17 @@ type Instance struct {
 	// InstanceProfile is the ARN of the instance profile; collectors resolve
 	// it to assumes edges towards roles.
 	InstanceProfile string `json:"instance_profile,omitempty"`
+	// Scopes are the OAuth scopes the instance's identity is limited to
+	// (GCP access scopes); nil where the cloud has none.
+	Scopes []string `json:"scopes,omitempty"`
+	// MetadataKeys are the names of the instance's metadata entries (GCP
+	// "startup-script", "ssh-keys" …). Values are never stored.
+	MetadataKeys []string `json:"metadata_keys,omitempty"`
+	// OSLogin and SerialPort are the instance's own OS Login and
+	// interactive serial console switches (GCP metadata enable-oslogin,
+	// serial-port-enable); nil when the instance does not set them.
+	OSLogin    *bool `json:"os_login,omitempty"`
+	SerialPort *bool `json:"serial_port,omitempty"`
 }
 
 // Bucket is an object storage bucket.
@@ -267,6 +294,20 @@ type Bucket struct {
 	Encryption               string             `json:"encryption,omitempty"` // "AES256", "aws:kms", "" when none
 	Versioning               string             `json:"versioning,omitempty"` // "Enabled", "Suspended", ""
 	Website                  bool               `json:"website,omitempty"`
+	// UniformAccess: access is decided by the bucket's IAM policy alone,
+	// object and bucket ACLs are off (GCP uniform bucket-level access).
+	UniformAccess bool `json:"uniform_access,omitempty"`
+	// RetentionSeconds is the retention period objects are locked for, 0
+	// for none; RetentionLocked says it can no longer be shortened.
+	RetentionSeconds int64 `json:"retention_seconds,omitempty"`
+	RetentionLocked  bool  `json:"retention_locked,omitempty"`
+	// Settings of the storage account that holds the bucket, where the
+	// cloud has one (Azure): "" or nil when the cloud has no such setting.
+	MinTLSVersion   string `json:"min_tls_version,omitempty"`   // "TLS1_0", "TLS1_2"
+	SharedKeyAccess *bool  `json:"shared_key_access,omitempty"` // account keys and SAS accepted
+	// NetworkDefault is the storage firewall's action for networks no rule
+	// names: "allow" (every network reaches it) or "deny".
+	NetworkDefault string `json:"network_default,omitempty"`
 	// Unknown lists the settings that could not be read (a Gap says why).
 	// The field of an unknown setting holds its zero value, which must not
 	// be read as "none": a nil Policy means "no policy" only when
@@ -371,6 +412,17 @@ type Role struct {
 	AttachedPolicies []string        `json:"attached_policies,omitempty"`
 	InlinePolicies   []string        `json:"inline_policies,omitempty"`
 	InstanceProfiles []string        `json:"instance_profiles,omitempty"`
+}
+
+// ServiceAccount is a workload identity that instances run as (a GCP
+// service account). Its permissions are its has_policy edges.
+type ServiceAccount struct {
+	Email    string `json:"email,omitempty"`
+	UniqueID string `json:"unique_id,omitempty"`
+	Disabled bool   `json:"disabled,omitempty"`
+	// Default marks an identity the cloud creates with broad rights (the
+	// Compute Engine or App Engine default service account).
+	Default bool `json:"default,omitempty"`
 }
 
 // Group is a group of users.

@@ -56,6 +56,20 @@ func AnySourceTag(src string) bool {
 	return false
 }
 
+// LocalSourceTag reports whether a rule source is a service tag that names
+// only the cloud's private network or its platform, never the internet:
+// Azure's "VirtualNetwork" (the network's address space, its peerings and
+// gateways) and "AzureLoadBalancer" (the platform's health probes, from
+// 168.63.129.16), any case. Other service tags (such as "AzureCloud", every
+// public address of the cloud) are not: callers read them as unresolved.
+func LocalSourceTag(src string) bool {
+	switch strings.ToLower(strings.TrimSpace(src)) {
+	case "virtualnetwork", "azureloadbalancer":
+		return true
+	}
+	return false
+}
+
 // InternetWide reports whether a rule source admits a wide part of the
 // internet, and its breadth: the prefix length, 0 for everyone. Service
 // tags meaning everyone (AnySourceTag) count as /0. Prefixes up to /8 count
