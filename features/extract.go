@@ -16,7 +16,7 @@ import (
 func Scorable(k inventory.Kind) bool {
 	switch k {
 	case inventory.KindInstance, inventory.KindDatabase, inventory.KindBucket, inventory.KindUser,
-		inventory.KindRole, inventory.KindAccessKey, inventory.KindAccount:
+		inventory.KindRole, inventory.KindServiceAccount, inventory.KindAccessKey, inventory.KindAccount:
 		return true
 	}
 	return false
@@ -157,7 +157,7 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		b.fromSignals(FKeyOld, "passwords.access_key_old", keySigs)
 		b.fromSignals(FKeyUnused, "passwords.access_key_unused", keySigs)
 
-	case inventory.KindRole:
+	case inventory.KindRole, inventory.KindServiceAccount:
 		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
 
 	case inventory.KindAccessKey:

@@ -82,6 +82,12 @@ func TestExtract(t *testing.T) {
 		}()}, nil, "arn:aws:s3:::b", map[string]float64{FPublicBucket: 1}},
 		{"admin role", []inventory.Resource{role("role-1", "pol-admin"), policy("pol-admin", allow([]string{"iam:*"}, "*"))}, nil, "role-1",
 			map[string]float64{FAdminEquivalent: 1}},
+		{"service account holding an owner binding", []inventory.Resource{func() inventory.Resource {
+			sa := res("sa-1", inventory.KindServiceAccount)
+			sa.ServiceAccount = &inventory.ServiceAccount{Email: "sa-1@p.iam.gserviceaccount.com"}
+			sa.AddEdge(inventory.RelHasPolicy, "pol-owner")
+			return sa
+		}(), policy("pol-owner", allow([]string{"*"}, "*"))}, nil, "sa-1", map[string]float64{FAdminEquivalent: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -278,7 +278,7 @@ func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing [
 	if p == nil {
 		return AdminFinding{}, "", []string{"principal " + id + " not in snapshot"}
 	}
-	if p.User == nil && p.Role == nil && p.Group == nil {
+	if p.User == nil && p.Role == nil && p.Group == nil && p.ServiceAccount == nil {
 		missing = append(missing, "attributes of "+id+" not collected")
 	}
 	for _, gp := range g.ResourceGaps(id) {
@@ -329,7 +329,7 @@ func adminEquivalent() Detector {
 		ID: "privileges.admin_equivalent", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
 		Title: "Identity has admin-equivalent permissions",
 		CIS:   []string{"1.16"}, Fix: "",
-		Kinds: []inventory.Kind{inventory.KindUser, inventory.KindRole, inventory.KindGroup},
+		Kinds: []inventory.Kind{inventory.KindUser, inventory.KindRole, inventory.KindGroup, inventory.KindServiceAccount},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
 		f, via, missing := g.principalAdmin(r.ID)

@@ -1,0 +1,247 @@
+package gcp
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/posture-dev/posture/features"
+	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+const (
+	web1     = "//compute.googleapis.com/projects/acme-prod/zones/us-central1-a/instances/gce-web-1"
+	web2     = "//compute.googleapis.com/projects/acme-prod/zones/us-central1-a/instances/gce-web-2-private"
+	sshRule  = "//compute.googleapis.com/projects/acme-prod/global/firewalls/allow-ssh-anywhere"
+	pubBkt   = "//storage.googleapis.com/acme-public-assets"
+	privBkt  = "//storage.googleapis.com/acme-private-assets"
+	defaultS = "//iam.googleapis.com/projects/acme-prod/serviceAccounts/123456789012-compute@developer.gserviceaccount.com"
+)
+
+// TestGolden scans the demo estate and compares the normalized output,
+// per service, with the golden files.
+func TestGolden(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects})
+	golden(t, "gcp_compute.json", byNativeType(res.Resources, "compute."))
+	golden(t, "gcp_storage.json", byNativeType(res.Resources, "storage."))
+	golden(t, "gcp_iam.json", byNativeType(res.Resources, "iam.", "cloudidentity."))
+	golden(t, "gcp_gaps.json", res.Gaps)
+	golden(t, "gcp_scopes.json", res.Scopes)
+	for _, r := range res.Resources {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestPagination: the emulator answers two items a page, so every listing
+// of the demo project takes more than one page, and nothing is lost.
+func TestPagination(t *testing.T) {
+	res, srv := scanEstate(t, "demo", emulator.Options{PageSize: 2}, Options{Projects: []string{"acme-prod"}})
+	for _, c := range []struct {
+		service, action string
+		pages           int
+	}{
+		{"compute", "instances.aggregatedList", 2},   // 3 instances
+		{"compute", "subnetworks.aggregatedList", 2}, // 3 subnetworks
+		{"compute", "firewalls.list", 3},             // 6 rules
+		{"compute", "routes.list", 2},                // 3 routes
+		{"storage", "buckets.list", 2},               // 3 buckets
+		{"iam", "projects.serviceAccounts.list", 2},  // 4 accounts
+	} {
+		if got := srv.Requests(c.service, c.action); got != c.pages {
+			t.Errorf("%s %s: %d requests, want %d pages", c.service, c.action, got, c.pages)
+		}
+	}
+	count := map[inventory.Kind]int{}
+	for _, r := range res.Resources {
+		count[r.Kind]++
+	}
+	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 3, inventory.KindSubnet: 3, inventory.KindFirewall: 6,
+		inventory.KindBucket: 3, inventory.KindServiceAccount: 4} {
+		if count[k] != want {
+			t.Errorf("%s: %d collected, want %d", k, count[k], want)
+		}
+	}
+	if len(res.Gaps) != 0 {
+		t.Errorf("gaps: %v", res.Gaps)
+	}
+}
+
+// TestDenied: a denied call is a gap of its project and operation while
+// everything else is collected; what it would have told reads as unknown.
+func TestDenied(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "compute", Action: "firewalls.list", Account: "acme-prod", Kind: emulator.FaultDenied},
+		{Service: "storage", Action: "buckets.getIamPolicy", Kind: emulator.FaultDenied},
+		{Service: "compute", Action: "images.get", Kind: emulator.FaultDenied},
+	}}, Options{Projects: []string{"acme-prod"}})
+	want := map[string]inventory.GapReason{
+		"compute/firewalls.list":       inventory.GapAccessDenied,
+		"storage/buckets.getIamPolicy": inventory.GapAccessDenied,
+		"compute/images.get":           inventory.GapAccessDenied,
+	}
+	seen := map[string]bool{}
+	for _, g := range res.Gaps {
+		key := g.Service + "/" + g.Operation
+		if want[key] == "" {
+			t.Errorf("unexpected gap %s", g)
+			continue
+		}
+		if g.Reason != want[key] || g.Account != "acme-prod" || g.Cloud != inventory.GCP {
+			t.Errorf("gap %s: want reason %s in acme-prod", g, want[key])
+		}
+		seen[key] = true
+	}
+	for k := range want {
+		if !seen[k] {
+			t.Errorf("no gap for %s", k)
+		}
+	}
+	in := find(t, res.Resources, web1)
+	if in.Instance.ImageCreated.IsZero() == false || in.Instance.ImageID == "" {
+		t.Errorf("image: got id %q created %v; want the id known and the date unknown", in.Instance.ImageID, in.Instance.ImageCreated)
+	}
+	b := find(t, res.Resources, pubBkt)
+	if b.Bucket.Known(inventory.BucketPolicy) {
+		t.Error("bucket policy denied but not marked unknown")
+	}
+	g := features.NewGraph(res.Resources, res.Gaps)
+	if r := g.Reachability(web1); !r.Unknown || len(r.Exposures) > 0 {
+		t.Errorf("gce-web-1 with firewalls unread: reach %+v, want unknown", r)
+	}
+}
+
+// TestServiceDisabled: acme-sandbox has not enabled Compute Engine and
+// IAM: each is one gap (api disabled), and its buckets and IAM policy are
+// still read.
+func TestServiceDisabled(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects})
+	var sandbox []inventory.Gap
+	for _, g := range res.Gaps {
+		if g.Account == "acme-sandbox" {
+			sandbox = append(sandbox, g)
+		}
+	}
+	if len(sandbox) != 2 {
+		t.Fatalf("sandbox gaps: %v, want compute and iam", sandbox)
+	}
+	for _, g := range sandbox {
+		if g.Reason != inventory.GapRegionDisabled || !strings.Contains(g.Message, "not enabled") {
+			t.Errorf("gap %s: want the API reported as not enabled", g)
+		}
+	}
+	find(t, res.Resources, "//storage.googleapis.com/acme-sandbox-scratch")
+	find(t, res.Resources, "//cloudresourcemanager.googleapis.com/projects/acme-sandbox/bindings/roles/owner")
+}
+
+// TestThrottled: throttling is retried with backoff, within the bound.
+func TestThrottled(t *testing.T) {
+	res, srv := scanEstate(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "compute", Action: "instances.aggregatedList", Kind: emulator.FaultThrottle, Times: 2},
+		{Service: "cloudresourcemanager", Action: "projects.getIamPolicy", Kind: emulator.FaultThrottle, Times: 2},
+		{Service: "storage", Action: "buckets.list", Kind: emulator.FaultThrottle, Times: 1},
+	}}, Options{Projects: []string{"acme-prod"}})
+	if len(res.Gaps) != 0 {
+		t.Fatalf("gaps: %v", res.Gaps)
+	}
+	find(t, res.Resources, web1)
+	find(t, res.Resources, "//cloudresourcemanager.googleapis.com/projects/acme-prod/bindings/roles/editor")
+	find(t, res.Resources, pubBkt)
+	if got := srv.Requests("compute", "instances.aggregatedList"); got != 4 {
+		t.Errorf("instances.aggregatedList: %d requests, want 2 throttled + 2 pages", got)
+	}
+
+	res, _ = scanEstate(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "compute", Action: "routes.list", Kind: emulator.FaultThrottle},
+	}}, Options{Projects: []string{"acme-prod"}, MaxAttempts: 3})
+	gs := gapsOf(res.Gaps, "compute")
+	if len(gs) != 1 || gs[0].Reason != inventory.GapThrottled {
+		t.Fatalf("gaps %v, want one throttled routes.list gap", gs)
+	}
+	g := features.NewGraph(res.Resources, res.Gaps)
+	if r := g.Reachability(web1); !r.Unknown || len(r.Exposures) > 0 {
+		t.Errorf("gce-web-1 with routes unread: reach %+v, want unknown", r)
+	}
+}
+
+// TestProjectsListed: with no project named, the projects the credentials
+// can list are scanned.
+func TestProjectsListed(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{})
+	var got []string
+	for _, s := range res.Scopes {
+		got = append(got, s.Account)
+	}
+	if strings.Join(got, ",") != "acme-prod,acme-sandbox" {
+		t.Errorf("scopes %v", got)
+	}
+}
+
+// TestEndpointLoopback: an endpoint is used without credentials, so one
+// that is not on this machine is refused.
+func TestEndpointLoopback(t *testing.T) {
+	for _, e := range []string{"http://example.com", "https://10.0.0.1:8080", "nope"} {
+		if _, err := New(context.Background(), Options{Endpoint: e}); err == nil || !strings.Contains(err.Error(), "endpoint") {
+			t.Errorf("endpoint %q: err %v, want refused", e, err)
+		}
+	}
+	for _, e := range []string{"http://127.0.0.1:1", "http://localhost:9", "http://[::1]:80"} {
+		if _, err := New(context.Background(), Options{Endpoint: e}); err != nil {
+			t.Errorf("endpoint %q: %v", e, err)
+		}
+	}
+}
+
+// TestSignals: the downstream detectors read the GCP inventory unchanged:
+// SSH open to the internet on gce-web-1 (external IP, default route, the
+// tag's rule) and not on its twin without an external IP; the public
+// bucket and not its twin with public access prevention enforced; the
+// default service account's editor grant makes gce-web-1 an exposed
+// instance holding an admin-equivalent identity; the key older than a
+// year is old.
+func TestSignals(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects})
+	g := features.NewGraph(res.Resources, res.Gaps)
+	sigs := features.Detect(g, testNow)
+	has := func(id string, sig inventory.SignalID) bool {
+		for _, s := range sigs[id] {
+			if s.ID == sig && !s.Unknown {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		id   string
+		sig  inventory.SignalID
+		want bool
+	}{
+		{web1, "ports.admin_port_internet", true},
+		{web2, "ports.admin_port_internet", false},
+		{pubBkt, "privileges.public_bucket", true},
+		{privBkt, "privileges.public_bucket", false},
+		{"//storage.googleapis.com/acme-logs", "privileges.public_bucket", false},
+		{web1, "privileges.exposed_admin_role", true},
+		{web2, "privileges.exposed_admin_role", false},
+		{web1, "patches.image_age", true},
+		{web2, "patches.image_age", false},
+		{"principal://goog/subject/alice@acme.example", "privileges.admin_equivalent", true},
+		{"//iam.googleapis.com/projects/acme-prod/serviceAccounts/ci-deployer@acme-prod.iam.gserviceaccount.com/keys/1f2e3d4c5b6a79880123456789abcdef01234567", "passwords.access_key_old", true},
+	} {
+		if got := has(c.id, c.sig); got != c.want {
+			t.Errorf("%s %s: got %t, want %t (signals %+v)", c.id, c.sig, got, c.want, sigs[c.id])
+		}
+	}
+	for _, s := range sigs[web1] {
+		if s.ID == "ports.admin_port_internet" && s.Evidence["via"] != sshRule {
+			t.Errorf("admin port via %q, want %s", s.Evidence["via"], sshRule)
+		}
+	}
+	for _, s := range sigs[web2] {
+		if s.Unknown && strings.HasPrefix(string(s.ID), "ports.") {
+			t.Errorf("gce-web-2-private: %+v: a private instance must not be unknown", s)
+		}
+	}
+}
