@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,9 +18,13 @@ type Exposure struct {
 	Protocol string              `json:"protocol"` // "tcp", "udp" or "all"
 	Source   string              `json:"source"`   // the rule's source, "0.0.0.0/0"; in Uncertain also a prefix list or security group
 	Breadth  int                 `json:"breadth"`  // prefix length of Source: 0 for the whole internet (and for an unresolved source), up to 8
-	Via      string              `json:"via"`      // the firewall whose rule admits it
-	Address  string              `json:"address,omitempty"`
-	Path     string              `json:"path,omitempty"` // "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> …"
+	Via      string              `json:"via"`      // the firewall whose rule admits it (of the layered firewalls, the one nearest the resource)
+	// Also names the firewalls of the other layers that admit it too, when
+	// the resource sits behind more than one layer (an Azure subnet NSG
+	// before the NIC's), "" otherwise.
+	Also    string `json:"also,omitempty"`
+	Address string `json:"address,omitempty"`
+	Path    string `json:"path,omitempty"` // "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> …"
 }
 
 // Covers reports whether e admits protocol ("tcp", "udp") on port.
@@ -227,13 +232,15 @@ func (g *Graph) databaseReach(r *inventory.Resource) Reachability {
 // evalEndpoint adds ep's exposures to out. port > 0 narrows them to the one
 // port the resource listens on (a database).
 func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
-	exps, unresolved, fwMissing := g.firewallExposures(ep.firewalls)
+	fw := g.firewallExposures(ep.firewalls)
+	exps, unresolved, partial := fw.exps, fw.unresolved, fw.partial
 	if port > 0 {
 		exps = narrow(exps, port)
 		unresolved = narrow(unresolved, port)
+		partial = narrow(partial, port)
 	}
-	out.Missing = append(out.Missing, fwMissing...)
-	if len(exps) == 0 && len(unresolved) == 0 && len(fwMissing) == 0 {
+	out.Missing = append(out.Missing, fw.missing...)
+	if len(exps) == 0 && len(unresolved) == 0 && len(partial) == 0 && !fw.anyUnknown {
 		return // no rule admits the internet: not reachable, whatever the route
 	}
 	rt := g.route(ep.subnet, ep.network, ep.scope)
@@ -244,17 +251,17 @@ func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
 	case NotReachable:
 		return // private subnet: firewall gaps do not matter
 	case ReachUnknown:
-		if len(fwMissing) > 0 {
+		if fw.anyUnknown {
 			out.AnyPortUnknown = true
 		}
-		for _, e := range append(exps, unresolved...) {
+		for _, e := range append(append(exps, unresolved...), partial...) {
 			e.Address = ep.address
 			e.Path = fmt.Sprintf("internet -> ? (route of subnet %s unknown) -> %s (%s) -> %s", orDash(ep.subnet), ep.address, ep.carrier, describe(e))
 			out.Uncertain = append(out.Uncertain, e)
 		}
 		return
 	}
-	if len(fwMissing) > 0 {
+	if fw.anyUnknown {
 		out.AnyPortUnknown = true
 	}
 	path := func(e Exposure) string {
@@ -274,6 +281,13 @@ func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
 		out.Uncertain = append(out.Uncertain, e)
 		out.Missing = append(out.Missing, fmt.Sprintf("%s admits %s %s from %s, whose addresses are not in the snapshot", e.Via, e.Protocol, portString(e.Ports), e.Source))
 	}
+	// Admitted by the layers that were read, while a firewall of another
+	// layer was not (out.Missing names it): unknown, never closed.
+	for _, e := range partial {
+		e.Address = ep.address
+		e.Path = path(e)
+		out.Uncertain = append(out.Uncertain, e)
+	}
 }
 
 func (r Reachability) finish() Reachability {
@@ -287,7 +301,11 @@ func (r Reachability) finish() Reachability {
 }
 
 func describe(e Exposure) string {
-	return fmt.Sprintf("%s: allow %s %s from %s", e.Via, e.Protocol, portString(e.Ports), e.Source)
+	d := fmt.Sprintf("%s: allow %s %s from %s", e.Via, e.Protocol, portString(e.Ports), e.Source)
+	if e.Also != "" {
+		d += " (also admitted by " + e.Also + ")"
+	}
+	return d
 }
 
 func portString(p inventory.PortRange) string {
@@ -412,16 +430,14 @@ func (g *Graph) route(subnetID, networkHint string, scope inventory.Scope) route
 }
 
 // routeTablesIncomplete returns a gap saying that the route tables of scope
-// were not all listed. This is the one AWS-shaped check of the reach model:
-// EC2 lists route tables through ec2 DescribeRouteTables, and a gap of that
-// operation (for scope's account and region, or for all of them) means
-// explicit associations may be missing, so the main-table fallback cannot
-// be trusted. Other clouds attach routes to subnets directly and need no
-// such fallback; when their collectors land, their listing operations
-// belong here.
+// were not all listed: explicit associations may then be missing, so the
+// main-table fallback cannot be trusted. routeListings names, per cloud,
+// the operations that list them: EC2's DescribeRouteTables; Azure's
+// user-defined route tables (RouteTables.ListAll; the system routes are
+// the main table of each virtual network).
 func (g *Graph) routeTablesIncomplete(scope inventory.Scope) (inventory.Gap, bool) {
 	for _, gp := range g.gaps {
-		if gp.Cloud != scope.Cloud || gp.Service != "ec2" || gp.Operation != "DescribeRouteTables" {
+		if gp.Cloud != scope.Cloud || !slices.Contains(routeListings[gp.Cloud], gp.Service+" "+gp.Operation) {
 			continue
 		}
 		if (gp.Account == "" || gp.Account == scope.Account) && (gp.Region == "" || gp.Region == scope.Region) {
@@ -431,8 +447,174 @@ func (g *Graph) routeTablesIncomplete(scope inventory.Scope) (inventory.Gap, boo
 	return inventory.Gap{}, false
 }
 
-// firewallExposures evaluates the ingress rules of a set of firewalls for
-// internet-wide sources. Rules of all the firewalls form one ordered set: a
+// routeListings are the "service operation" pairs that list route tables.
+var routeListings = map[inventory.Cloud][]string{
+	inventory.AWS:   {"ec2 DescribeRouteTables"},
+	inventory.Azure: {"network RouteTables.ListAll"},
+}
+
+// firewallVerdict is what the firewalls of an endpoint admit from the
+// internet.
+type firewallVerdict struct {
+	exps       []Exposure // proven: every layer admits them from an internet-wide source
+	unresolved []Exposure // admitted from a source whose addresses the snapshot lacks
+	partial    []Exposure // admitted by the layers read, while a firewall of another layer is missing
+	missing    []string
+	anyUnknown bool // no layer could be judged: every port unknown
+}
+
+// firewallExposures evaluates the firewalls of an endpoint. Firewalls are
+// grouped by their Layer: within a layer, the rules form one ordered set
+// (layerExposures); across layers, traffic passes only if every layer
+// admits it (an Azure subnet NSG, then the NIC's), so the exposures are the
+// intersection of the layers'. A layer with no firewall is not a group and
+// admits everything. A firewall not in the snapshot has no known layer and
+// forms a group of its own that admits anything, unknown: with other layers
+// present it turns what they admit into partial exposures; alone it makes
+// every port unknown, as a single layer always did.
+func (g *Graph) firewallExposures(ids []string) firewallVerdict {
+	if len(ids) == 0 {
+		return firewallVerdict{missing: []string{"no firewall recorded"}, anyUnknown: true}
+	}
+	groups := map[string][]string{}
+	for _, id := range ids {
+		layer := ""
+		if fw := g.byID[id]; fw != nil && fw.Firewall != nil {
+			layer = fw.Firewall.Layer
+		}
+		groups[layer] = append(groups[layer], id)
+	}
+	if len(groups) == 1 {
+		exps, unresolved, missing := g.layerExposures(ids)
+		return firewallVerdict{exps: exps, unresolved: unresolved, missing: missing, anyUnknown: len(missing) > 0}
+	}
+	layers := make([]string, 0, len(groups))
+	for l := range groups {
+		layers = append(layers, l)
+	}
+	sort.Slice(layers, func(i, j int) bool {
+		if a, b := layerRank(layers[i]), layerRank(layers[j]); a != b {
+			return a < b
+		}
+		return layers[i] < layers[j]
+	})
+	var v firewallVerdict
+	var acc []layerItem
+	first, unknownOnly := true, true
+	for _, l := range layers {
+		exps, unresolved, missing := g.layerExposures(groups[l])
+		v.missing = append(v.missing, missing...)
+		var items []layerItem
+		for _, e := range exps {
+			items = append(items, layerItem{e, itemProven})
+		}
+		for _, e := range unresolved {
+			items = append(items, layerItem{e, itemUnresolved})
+		}
+		if len(missing) > 0 {
+			// A firewall of this layer could not be read: it may admit
+			// anything.
+			items = append(items, layerItem{Exposure{Ports: inventory.PortRange{From: 0, To: 65535}, Protocol: inventory.ProtoAll, Source: "*"}, itemPartial})
+		} else {
+			unknownOnly = false
+		}
+		if first {
+			acc, first = items, false
+			continue
+		}
+		acc = intersectLayers(acc, items)
+	}
+	v.anyUnknown = unknownOnly
+	for _, it := range acc {
+		switch {
+		case it.e.Via == "":
+			// admitted only by unreadable firewalls: anyUnknown covers it
+		case it.state == itemProven:
+			v.exps = append(v.exps, it.e)
+		case it.state == itemUnresolved:
+			v.unresolved = append(v.unresolved, it.e)
+		default:
+			v.partial = append(v.partial, it.e)
+		}
+	}
+	for _, es := range []*[]Exposure{&v.exps, &v.unresolved, &v.partial} {
+		sortExposures(*es)
+		*es = dedupExposures(*es)
+	}
+	return v
+}
+
+// layerRank orders layers from the outside in: the firewall nearest the
+// resource comes last and is the Via of an exposure.
+func layerRank(layer string) int {
+	switch layer {
+	case "":
+		return 0
+	case inventory.FirewallLayerSubnet:
+		return 1
+	case inventory.FirewallLayerInterface:
+		return 3
+	}
+	return 2
+}
+
+// itemState is how sure a layer is that it admits an item.
+type itemState int
+
+const (
+	itemProven     itemState = iota
+	itemUnresolved           // from a source whose addresses are unknown
+	itemPartial              // the layer's firewall could not be read
+)
+
+type layerItem struct {
+	e     Exposure
+	state itemState
+}
+
+// intersectLayers keeps what both layers admit: the common protocol, the
+// common ports and the narrower source; the least certain state wins.
+func intersectLayers(outer, inner []layerItem) []layerItem {
+	var out []layerItem
+	for _, a := range outer {
+		for _, b := range inner {
+			pa, pb := inventory.NormalizeProtocol(a.e.Protocol), inventory.NormalizeProtocol(b.e.Protocol)
+			proto := pa
+			switch {
+			case pa == inventory.ProtoAll:
+				proto = pb
+			case pb != inventory.ProtoAll && pa != pb:
+				continue
+			}
+			ra, rb := normPorts(a.e.Ports), normPorts(b.e.Ports)
+			from, to := max(ra.From, rb.From), min(ra.To, rb.To)
+			if from > to {
+				continue
+			}
+			e := b.e
+			e.Protocol, e.Ports = proto, inventory.PortRange{From: from, To: to}
+			switch {
+			case covers(a.e.Source, b.e.Source):
+			case covers(b.e.Source, a.e.Source):
+				e.Source, e.Breadth = a.e.Source, a.e.Breadth
+			case isAddressSource(a.e.Source) && isAddressSource(b.e.Source):
+				continue // disjoint prefixes
+			case !isAddressSource(a.e.Source):
+				e.Source, e.Breadth = a.e.Source, a.e.Breadth
+			}
+			if e.Via == "" {
+				e.Via, e.Also = a.e.Via, a.e.Also
+			} else if a.e.Via != "" {
+				e.Also = strings.Join(inventory.UniqueSorted(append(strings.Split(a.e.Also, ", "), a.e.Via)), ", ")
+			}
+			out = append(out, layerItem{e, max(a.state, b.state)})
+		}
+	}
+	return out
+}
+
+// layerExposures evaluates the ingress rules of the firewalls of one layer
+// for internet-wide sources. Rules of all the firewalls form one ordered set: a
 // deny rule removes ports from an allow rule when its priority number is
 // lower or equal (deny wins a tie), its protocol covers the allow's and its
 // source covers the allow's source. A deny that covers only part of the
@@ -443,10 +625,7 @@ func (g *Graph) routeTablesIncomplete(scope inventory.Scope) (inventory.Gap, boo
 // unresolved are the ports admitted from sources whose addresses the
 // snapshot does not hold (see unresolvedSources): they may or may not be the
 // internet.
-func (g *Graph) firewallExposures(ids []string) (exps, unresolved []Exposure, missing []string) {
-	if len(ids) == 0 {
-		return nil, nil, []string{"no firewall recorded"}
-	}
+func (g *Graph) layerExposures(ids []string) (exps, unresolved []Exposure, missing []string) {
 	type rule struct {
 		inventory.FirewallRule
 		via string
@@ -528,10 +707,12 @@ func (g *Graph) unresolvedSources(rule inventory.FirewallRule, fw *inventory.Res
 }
 
 // isAddressSource reports whether a rule source names addresses the
-// snapshot can judge: a prefix, a single address or an everyone tag.
+// snapshot can judge: a prefix, a single address, an everyone tag or a tag
+// of the cloud's own network (inventory.LocalSourceTag), which is never the
+// internet.
 func isAddressSource(src string) bool {
 	s := strings.TrimSpace(src)
-	if inventory.AnySourceTag(s) {
+	if inventory.AnySourceTag(s) || inventory.LocalSourceTag(s) {
 		return true
 	}
 	if _, err := netip.ParsePrefix(s); err == nil {

@@ -372,3 +372,99 @@ func TestReachabilityRouteTableGap(t *testing.T) {
 		})
 	}
 }
+
+// TestReachabilityLayers: Azure evaluates the subnet's NSG, then the NIC's;
+// traffic passes only if both admit it. Each NSG keeps its own priority
+// order with the default rules (AllowVnetInBound 65000,
+// AllowAzureLoadBalancerInBound 65001, DenyAllInBound 65500).
+func TestReachabilityLayers(t *testing.T) {
+	defaults := []inventory.FirewallRule{
+		{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 65000, Protocol: "all", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"VirtualNetwork"}},
+		{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 65001, Protocol: "all", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"AzureLoadBalancer"}},
+		{Direction: inventory.Ingress, Action: inventory.Deny, Priority: 65500, Protocol: "all", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"*"}},
+	}
+	nsg := func(id, layer string, rules ...inventory.FirewallRule) inventory.Resource {
+		r := firewall(id, append(rules, defaults...)...)
+		r.Firewall.Layer = layer
+		return r
+	}
+	allow := func(prio, port int, src string) inventory.FirewallRule {
+		return inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Priority: prio, Protocol: "tcp",
+			Ports: inventory.PortRange{From: port, To: port}, Sources: []string{src}}
+	}
+	deny := func(prio, port int, src string) inventory.FirewallRule {
+		r := allow(prio, port, src)
+		r.Action = inventory.Deny
+		return r
+	}
+	estate := func(subnetNSG, nicNSG inventory.Resource) []inventory.Resource {
+		rs := replace(publicEstate(), instance("i-1", func(in *inventory.Instance) { in.Firewalls = []string{"nsg-subnet", "nsg-nic"} }))
+		return append(without(rs, "sg-1"), subnetNSG, nicNSG)
+	}
+	path := "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> nsg-nic: allow tcp 22 from Internet (also admitted by nsg-subnet)"
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   Reachability
+	}{
+		{
+			name:   "NIC NSG allows 22 but the subnet NSG denies it: not exposed",
+			estate: estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet, deny(100, 22, "*")), nsg("nsg-nic", inventory.FirewallLayerInterface, allow(100, 22, "Internet"))),
+			want:   Reachability{},
+		},
+		{
+			name:   "both NSGs allow 22 from the internet: exposed",
+			estate: estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet, allow(100, 22, "0.0.0.0/0")), nsg("nsg-nic", inventory.FirewallLayerInterface, allow(100, 22, "Internet"))),
+			want: Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "Internet",
+				Via: "nsg-nic", Also: "nsg-subnet", Address: "54.0.0.1", Path: path}}},
+		},
+		{
+			name:   "only the default rules: not exposed",
+			estate: estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet), nsg("nsg-nic", inventory.FirewallLayerInterface)),
+			want:   Reachability{},
+		},
+		{
+			name:   "subnet NSG with defaults only blocks what the NIC NSG allows",
+			estate: estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet), nsg("nsg-nic", inventory.FirewallLayerInterface, allow(100, 22, "Internet"))),
+			want:   Reachability{},
+		},
+		{
+			name: "no subnet NSG: the NIC NSG alone decides",
+			estate: func() []inventory.Resource {
+				rs := replace(publicEstate(), instance("i-1", func(in *inventory.Instance) { in.Firewalls = []string{"nsg-nic"} }))
+				return append(without(rs, "sg-1"), nsg("nsg-nic", inventory.FirewallLayerInterface, allow(100, 22, "Internet")))
+			}(),
+			want: Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "Internet",
+				Via: "nsg-nic", Address: "54.0.0.1", Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> nsg-nic: allow tcp 22 from Internet"}}},
+		},
+		{
+			name:   "ports intersect across layers",
+			estate: estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet, inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 100, Protocol: "*", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"*"}}), nsg("nsg-nic", inventory.FirewallLayerInterface, allow(100, 22, "Internet"), deny(90, 3389, "*"))),
+			want: Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "Internet",
+				Via: "nsg-nic", Also: "nsg-subnet", Address: "54.0.0.1", Path: path}}},
+		},
+		{
+			name:   "subnet NSG missing: what the NIC NSG admits is unknown, not exposed and not safe",
+			estate: without(estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet), nsg("nsg-nic", inventory.FirewallLayerInterface, allow(100, 22, "Internet"))), "nsg-subnet"),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "Internet", Via: "nsg-nic", Address: "54.0.0.1",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> nsg-nic: allow tcp 22 from Internet"}},
+				Unknown: true,
+				Missing: []string{"firewall nsg-subnet not in snapshot"},
+			},
+		},
+		{
+			name:   "subnet NSG missing, NIC NSG admits nothing from the internet: not exposed",
+			estate: without(estate(nsg("nsg-subnet", inventory.FirewallLayerSubnet), nsg("nsg-nic", inventory.FirewallLayerInterface)), "nsg-subnet"),
+			want:   Reachability{Missing: []string{"firewall nsg-subnet not in snapshot"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, nil).Reachability("i-1")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("Reachability(i-1) (-got +want):\n%s", diff)
+			}
+		})
+	}
+}

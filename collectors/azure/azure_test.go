@@ -1,0 +1,259 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/posture-dev/posture/collectors"
+	"github.com/posture-dev/posture/features"
+	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+const demoSub = "00000000-0000-0000-0000-0000000000a1"
+
+// scan serves the estate on loopback and scans it through the real ARM
+// clients, pointed at the emulator by Options.Endpoint as users point them.
+func scan(t *testing.T, estate string, eopts emulator.Options, opts Options) (*collectors.Result, *emulator.Server) {
+	t.Helper()
+	e, err := emulator.Load(estate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.Start(e, "127.0.0.1:0", eopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	opts.Endpoint = srv.URL()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow }
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 10 * time.Millisecond
+	}
+	c, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, srv
+}
+
+// golden compares v, as indented JSON, with testdata/golden/name.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./collectors/azure -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+func byNativeType(rs []inventory.Resource, prefixes ...string) []inventory.Resource {
+	var out []inventory.Resource
+	for _, r := range rs {
+		for _, p := range prefixes {
+			if strings.HasPrefix(r.NativeType, p) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func TestGolden(t *testing.T) {
+	res, _ := scan(t, "demo", emulator.Options{}, Options{})
+	if len(res.Gaps) > 0 {
+		t.Errorf("gaps on the demo estate: %v", res.Gaps)
+	}
+	for _, r := range res.Resources {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+	if diff := cmp.Diff(res.Scopes, []inventory.Scope{{Cloud: inventory.Azure, Account: demoSub}}); diff != "" {
+		t.Errorf("scopes (-got +want):\n%s", diff)
+	}
+	for _, tt := range []struct {
+		file     string
+		prefixes []string
+	}{
+		{"azure_network.json", []string{"Microsoft.Network/"}},
+		{"azure_compute.json", []string{"Microsoft.Compute/", "Microsoft.ManagedIdentity/"}},
+		{"azure_storage.json", []string{"Microsoft.Storage/"}},
+		{"azure_authorization.json", []string{"Microsoft.Authorization/", "Microsoft.Graph/"}},
+	} {
+		t.Run(tt.file, func(t *testing.T) { golden(t, tt.file, byNativeType(res.Resources, tt.prefixes...)) })
+	}
+}
+
+// TestPagination: the emulator answers two items a page with a nextLink;
+// every item of every page is collected.
+func TestPagination(t *testing.T) {
+	res, srv := scan(t, "demo", emulator.Options{PageSize: 2}, Options{})
+	tests := []struct {
+		service, action, native string
+		want                    int
+	}{
+		{"network", "NetworkSecurityGroups.ListAll", "Microsoft.Network/networkSecurityGroups", 3},
+		{"authorization", "RoleDefinitions.List", "", 0},
+		{"storage", "BlobContainers.List", "Microsoft.Storage/storageAccounts/blobServices/containers", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action, func(t *testing.T) {
+			if got := srv.Requests(tt.service, tt.action); got < 2 {
+				t.Errorf("%s/%s requests = %d, want at least 2 (pages)", tt.service, tt.action, got)
+			}
+			if tt.native != "" {
+				if got := len(byNativeType(res.Resources, tt.native)); got != tt.want {
+					t.Errorf("%s collected = %d, want %d", tt.native, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestDenied: AuthorizationFailed on one operation is a gap of that
+// operation; the rest of the subscription is collected.
+func TestDenied(t *testing.T) {
+	res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "network", Action: "NetworkSecurityGroups.ListAll", Kind: emulator.FaultDenied},
+	}}, Options{})
+	if len(res.Gaps) != 1 {
+		t.Fatalf("gaps = %v, want one", res.Gaps)
+	}
+	g := res.Gaps[0]
+	g.Message = ""
+	want := inventory.Gap{Cloud: inventory.Azure, Account: demoSub, Service: "network", Operation: "NetworkSecurityGroups.ListAll", Reason: inventory.GapAccessDenied}
+	if diff := cmp.Diff(g, want); diff != "" {
+		t.Errorf("gap (-got +want):\n%s", diff)
+	}
+	if !strings.HasPrefix(res.Gaps[0].Message, "AuthorizationFailed: ") {
+		t.Errorf("gap message = %q, want ARM's code and message", res.Gaps[0].Message)
+	}
+	if n := len(byNativeType(res.Resources, "Microsoft.Network/networkSecurityGroups")); n != 0 {
+		t.Errorf("NSGs collected despite the denial: %d", n)
+	}
+	for _, native := range []string{"Microsoft.Compute/virtualMachines", "Microsoft.Network/virtualNetworks", "Microsoft.Storage/", "Microsoft.Authorization/"} {
+		if len(byNativeType(res.Resources, native)) == 0 {
+			t.Errorf("no %s collected: one denied call stopped the rest", native)
+		}
+	}
+	// The VM's NSGs are missing: its exposure is unknown, never safe.
+	g2 := features.NewGraph(res.Resources, res.Gaps)
+	vm := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/az-web-1"
+	if r := g2.Reachability(vm); !r.Unknown {
+		t.Errorf("Reachability(az-web-1) with NSGs denied = %+v, want unknown", r)
+	}
+}
+
+// TestThrottled: throttling answers are retried; past the bound they are a
+// throttled gap.
+func TestThrottled(t *testing.T) {
+	t.Run("retried", func(t *testing.T) {
+		res, srv := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+			{Service: "compute", Action: "VirtualMachines.ListAll", Kind: emulator.FaultThrottle, Times: 2},
+		}}, Options{})
+		if len(res.Gaps) != 0 {
+			t.Errorf("gaps = %v, want none", res.Gaps)
+		}
+		if got := srv.Requests("compute", "VirtualMachines.ListAll"); got != 3 {
+			t.Errorf("requests = %d, want 3 (2 throttled, 1 served)", got)
+		}
+	})
+	t.Run("given up", func(t *testing.T) {
+		res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+			{Service: "storage", Action: "StorageAccounts.List", Kind: emulator.FaultThrottle},
+		}}, Options{MaxAttempts: 2})
+		if len(res.Gaps) != 1 || res.Gaps[0].Reason != inventory.GapThrottled || res.Gaps[0].Operation != "StorageAccounts.List" {
+			t.Errorf("gaps = %v, want one throttled StorageAccounts.List", res.Gaps)
+		}
+	})
+}
+
+// TestSubscriptionsListed: without Subscriptions, the credential's
+// subscriptions are listed.
+func TestSubscriptionsListed(t *testing.T) {
+	res, srv := scan(t, "demo", emulator.Options{}, Options{})
+	if srv.Requests("resources", "Subscriptions.List") != 1 || len(res.Scopes) != 1 {
+		t.Errorf("subscriptions listed %d times, scopes %v", srv.Requests("resources", "Subscriptions.List"), res.Scopes)
+	}
+	res, _ = scan(t, "demo", emulator.Options{}, Options{Subscriptions: []string{demoSub, "00000000-0000-0000-0000-00000000dead"}})
+	if len(res.Gaps) == 0 || !slices.ContainsFunc(res.Gaps, func(g inventory.Gap) bool {
+		return g.Account == "00000000-0000-0000-0000-00000000dead" && g.Reason == inventory.GapAccessDenied
+	}) {
+		t.Errorf("unknown subscription: gaps = %v, want access denied gaps", res.Gaps)
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	for _, ep := range []string{"http://management.example.com", "ftp://127.0.0.1"} {
+		if _, err := New(context.Background(), Options{Endpoint: ep}); err == nil {
+			t.Errorf("New(Endpoint %q) = nil error, want refusal", ep)
+		}
+	}
+}
+
+// TestSignals: the features of the collected estate name the same
+// misconfigurations as on the other clouds.
+func TestSignals(t *testing.T) {
+	res, _ := scan(t, "demo", emulator.Options{}, Options{})
+	g := features.NewGraph(res.Resources, res.Gaps)
+	sigs := features.Detect(g, testNow)
+	p := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/"
+	has := func(id string, sig inventory.SignalID) bool {
+		return slices.ContainsFunc(sigs[id], func(s inventory.Signal) bool { return s.ID == sig && !s.Unknown })
+	}
+	tests := []struct {
+		id   string
+		sig  inventory.SignalID
+		want bool
+	}{
+		{p + "Microsoft.Compute/virtualMachines/az-web-1", "ports.admin_port_internet", true},
+		{p + "Microsoft.Compute/virtualMachines/az-web-2-private", "ports.admin_port_internet", false},
+		{p + "Microsoft.Compute/virtualMachines/az-web-1", "privileges.exposed_admin_role", true},
+		{p + "Microsoft.Compute/virtualMachines/az-web-2-private", "privileges.exposed_admin_role", false},
+		{p + "Microsoft.Storage/storageAccounts/stpublicdemo/blobServices/default/containers/public-assets", "privileges.public_bucket", true},
+		{p + "Microsoft.Storage/storageAccounts/stpublicdemo/blobServices/default/containers/logs", "privileges.public_bucket", false},
+		{p + "Microsoft.Storage/storageAccounts/stprivatedemo/blobServices/default/containers/assets", "privileges.public_bucket", false},
+	}
+	for _, tt := range tests {
+		t.Run(lastSegment(tt.id)+" "+string(tt.sig), func(t *testing.T) {
+			if got := has(tt.id, tt.sig); got != tt.want {
+				t.Errorf("signal %s on %s = %t, want %t; signals: %+v", tt.sig, tt.id, got, tt.want, sigs[tt.id])
+			}
+		})
+	}
+}
