@@ -39,6 +39,8 @@ type jsonReport struct {
 	} `json:"snapshot"`
 	Resources []struct {
 		ID      string  `json:"id"`
+		Name    string  `json:"name"`
+		Cloud   string  `json:"cloud"`
 		Risk    float64 `json:"risk"`
 		Signals []struct {
 			ID       string            `json:"id"`
@@ -406,5 +408,108 @@ func TestReportFileAppearsWhole(t *testing.T) {
 	}
 	if r := run(t, "--store", st, "report", "--format", "json", "-o", filepath.Join(dir, "missing-dir", "r.json")); r.code != ExitError || !strings.Contains(r.errOut, "missing-dir") {
 		t.Errorf("report into a missing directory: exit %d, %q", r.code, r.errOut)
+	}
+}
+
+func TestScanOrganization(t *testing.T) {
+	e, err := emulator.Load(filepath.Join("..", "..", "collectors", "aws", "testdata", "estates", "org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.Start(e, "127.0.0.1:0", emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	st := filepath.Join(t.TempDir(), "store")
+
+	r := run(t, "--store", st, "scan", "--aws", "--organization", "--endpoint", srv.URL())
+	// One member lacks the role: its account is a gap, the rest is stored.
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want %d (partial)\n%s%s", r.code, ExitPartial, r.out, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "333333333333") || !strings.Contains(r.errOut, "AssumeRole") {
+		t.Errorf("the account that could not be assumed is not named:\n%s", r.errOut)
+	}
+	show := run(t, "--store", st, "snapshots", "show", "--json")
+	var snap struct {
+		Scopes []struct{ Account string }
+	}
+	if err := json.Unmarshal([]byte(show.out), &snap); err != nil {
+		t.Fatal(err)
+	}
+	accounts := map[string]bool{}
+	for _, s := range snap.Scopes {
+		accounts[s.Account] = true
+	}
+	for _, want := range []string{"111111111111", "222222222222"} {
+		if !accounts[want] {
+			t.Errorf("account %s not scanned; scopes cover %v", want, accounts)
+		}
+	}
+	if r := run(t, "scan", "--aws", "--organization", "--accounts", "1"); r.code != ExitUsage {
+		t.Errorf("--organization with --accounts: exit %d, want usage", r.code)
+	}
+}
+
+// TestSameMisconfigurationSameSignalOnEveryCloud scans one estate holding
+// all three clouds into one snapshot and checks that SSH open to the
+// internet on a VM with a public address is the same signal on each, and
+// absent on each cloud's private twin.
+func TestSameMisconfigurationSameSignalOnEveryCloud(t *testing.T) {
+	srv := serveDemo(t, emulator.Options{})
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	r := run(t, "--store", st, "scan", "--aws", "--gcp", "--azure", "--gcp-endpoint", srv.URL(), "--azure-endpoint", srv.URL())
+	// The demo's sandbox GCP project has its APIs disabled: partial, named.
+	if r.code != ExitPartial || !strings.Contains(r.errOut, "acme-sandbox") {
+		t.Fatalf("scan exit %d, want %d with the sandbox project's gaps\n%s%s", r.code, ExitPartial, r.out, r.errOut)
+	}
+	out := filepath.Join(dir, "report.json")
+	if r := run(t, "--store", st, "report", "--format", "json", "-o", out); r.code != ExitOK {
+		t.Fatalf("report exit %d: %s", r.code, r.errOut)
+	}
+	rep := readReport(t, out)
+	has := map[string]map[string]bool{} // cloud/name -> signals
+	clouds := map[string]bool{}
+	for _, res := range rep.Resources {
+		key := res.Cloud + "/" + res.Name
+		has[key] = map[string]bool{}
+		clouds[res.Cloud] = true
+		for _, s := range res.Signals {
+			if !strings.HasPrefix(s.ID, "ports.") || s.Evidence["port"] == "22" {
+				has[key][s.ID] = true
+			}
+		}
+	}
+	for _, c := range []string{"aws", "gcp", "azure"} {
+		if !clouds[c] {
+			t.Errorf("no %s resources in the one snapshot", c)
+		}
+	}
+	for _, c := range []struct{ exposed, twin string }{
+		{"aws/web-1", "aws/web-3-private"},
+		{"gcp/gce-web-1", "gcp/gce-web-2-private"},
+		{"azure/az-web-1", "azure/az-web-2-private"},
+	} {
+		if !has[c.exposed]["ports.admin_port_internet"] {
+			t.Errorf("%s: SSH open to the internet not detected; signals %v", c.exposed, has[c.exposed])
+		}
+		if has[c.twin] == nil {
+			t.Errorf("%s not scored", c.twin)
+		} else if has[c.twin]["ports.admin_port_internet"] {
+			t.Errorf("%s (no public address) reported internet-reachable", c.twin)
+		}
+		// Each exposed VM also holds an admin-equivalent identity (an AWS
+		// admin role, the GCP default SA with Editor, an Azure identity
+		// with Owner): the same privilege signal on every cloud.
+		if !has[c.exposed]["privileges.exposed_admin_role"] {
+			t.Errorf("%s: exposed admin identity not detected; signals %v", c.exposed, has[c.exposed])
+		}
 	}
 }
