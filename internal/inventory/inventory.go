@@ -119,6 +119,8 @@ type Resource struct {
 	AccountInfo *AccountInfo `json:"account_info,omitempty"`
 	// ServiceAccount holds a service account's attributes (KindServiceAccount).
 	ServiceAccount *ServiceAccount `json:"service_account,omitempty"`
+	// Cluster holds a managed Kubernetes cluster's attributes (KindCluster).
+	Cluster *Cluster `json:"cluster,omitempty"`
 }
 
 // AddEdge appends an edge from r.
@@ -363,6 +365,25 @@ type Database struct {
 	Encrypted          bool     `json:"encrypted"`
 	Firewalls          []string `json:"firewalls,omitempty"`
 	SubnetIDs          []string `json:"subnet_ids,omitempty"`
+	NetworkID          string   `json:"network_id,omitempty"`
+	// ProviderEndpoint marks a database reached through the provider's own
+	// public endpoint (a Cloud SQL public IP, an Azure SQL server's public
+	// network access) rather than through a subnet of the customer's
+	// network: no route table applies, only its Firewalls (authorized
+	// networks, server firewall rules) decide who reaches it.
+	ProviderEndpoint bool `json:"provider_endpoint,omitempty"`
+	// TLSRequired is nil when unknown.
+	TLSRequired *bool `json:"tls_required,omitempty"`
+}
+
+// Cluster is a managed Kubernetes cluster.
+type Cluster struct {
+	Version string `json:"version"`
+	// PublicEndpoint is true when the API server has a public address;
+	// AuthorizedNetworks then limits who reaches it (empty: anyone).
+	PublicEndpoint     bool     `json:"public_endpoint"`
+	Endpoint           string   `json:"endpoint,omitempty"`
+	AuthorizedNetworks []string `json:"authorized_networks,omitempty"`
 	NetworkID          string   `json:"network_id,omitempty"`
 }
 
