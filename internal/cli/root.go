@@ -41,11 +41,12 @@ func usageError(format string, args ...any) error {
 
 // Global holds what every command shares.
 type Global struct {
-	StoreDir string
-	LogLevel string
-	Out, Err io.Writer
-	Now      func() time.Time
-	logger   *slog.Logger
+	StoreDir   string
+	LogLevel   string
+	ConfigPath string
+	Out, Err   io.Writer
+	Now        func() time.Time
+	logger     *slog.Logger
 }
 
 // Logger returns the logger configured by --log-level, writing to stderr.
@@ -92,6 +93,7 @@ likely each resource is to be attacked with a trained model, and plans fixes.`,
 	}
 	root.PersistentFlags().StringVar(&g.StoreDir, "store", "", "store directory (default: posture/store in the user data directory: $XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support on macOS, %LocalAppData% on Windows)")
 	root.PersistentFlags().StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn, error (logs go to stderr)")
+	configFlag(root.PersistentFlags(), g)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: ExitUsage, err: err} })
 	root.AddCommand(
 		NewScanCommand(g),

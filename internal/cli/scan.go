@@ -64,6 +64,19 @@ Cloud Storage as Google's library does); --azure-endpoint sets Azure Resource
 Manager. Plain-http endpoints must be on loopback.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, explicit := g.ConfigPath, g.ConfigPath != ""
+			if !explicit {
+				path = defaultConfigPath()
+			}
+			if path != "" {
+				c, err := loadConfig(path, explicit)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				if err := applyConfig(cmd, c, path); err != nil {
+					return usageError("%v", err)
+				}
+			}
 			return runScan(cmd, g, o)
 		},
 	}
