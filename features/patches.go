@@ -174,7 +174,9 @@ func EngineFamily(engine string) string {
 // unknown that no table update could ever resolve.
 func outOfEOLScope(engine string) bool {
 	e := strings.ToLower(strings.TrimSpace(engine))
-	return e == "neptune" || e == "docdb" || strings.HasPrefix(e, "docdb-")
+	// Azure SQL Database is evergreen: Microsoft patches the engine and its
+	// "12.0" is the logical server's API version, not a SQL Server release.
+	return e == "neptune" || e == "docdb" || strings.HasPrefix(e, "docdb-") || e == "azure-sql"
 }
 
 // auroraMySQLMajor maps the community version an old Aurora MySQL version

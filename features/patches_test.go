@@ -42,6 +42,7 @@ func TestPatchSignals(t *testing.T) {
 		{"safe twin: aurora postgresql 16", db("aurora-postgresql", "16.4"), "db-1", "patches.eol_engine", nil, nil},
 		{"neptune is outside the table's scope: no signal", db("neptune", "1.2.1.0"), "db-1", "patches.eol_engine", nil, nil},
 		{"documentdb is outside the table's scope: no signal", db("docdb", "5.0.0"), "db-1", "patches.eol_engine", nil, nil},
+		{"azure sql database is evergreen: no signal", db("azure-sql", "12.0"), "db-1", "patches.eol_engine", nil, nil},
 		{"unknown engine: unknown", db("db2-se", "11.5.9.0.sb00000000.r1"), "db-1", "patches.eol_engine", []string{"missing"},
 			[]hit{{Unknown: true, Evidence: map[string]string{"missing": "engine version not in the end-of-life table"}}}},
 		{"postgres 11 past eol", db("postgres", "11.22"), "db-1", "patches.eol_engine", []string{"release", "days_past_eol"},

@@ -219,6 +219,10 @@ func (g *Graph) databaseReach(r *inventory.Resource) Reachability {
 	if address == "" {
 		address = r.ID
 	}
+	if db.ProviderEndpoint {
+		g.evalProviderEndpoint(&out, address, r.ID, firewalls, port)
+		return out.finish()
+	}
 	subnets := inventory.UniqueSorted(db.SubnetIDs)
 	if len(subnets) == 0 {
 		subnets = []string{""} // evaluated as a missing subnet: unknown
@@ -286,6 +290,40 @@ func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
 	for _, e := range partial {
 		e.Address = ep.address
 		e.Path = path(e)
+		out.Uncertain = append(out.Uncertain, e)
+	}
+}
+
+// evalProviderEndpoint adds the exposures of a database reached through
+// the provider's public edge (Database.ProviderEndpoint: a Cloud SQL public
+// address, an Azure SQL server's public network access): no subnet or route
+// table applies, the address is on the internet, and only its firewalls
+// (authorized networks, server firewall rules) decide who gets in. No
+// firewall recorded, or one not in the snapshot, is unknown, never safe.
+func (g *Graph) evalProviderEndpoint(out *Reachability, address, carrier string, firewalls []string, port int) {
+	fw := g.firewallExposures(firewalls)
+	out.Missing = append(out.Missing, fw.missing...)
+	if fw.anyUnknown {
+		out.AnyPortUnknown = true
+	}
+	exps, unresolved, partial := fw.exps, fw.unresolved, fw.partial
+	if port > 0 {
+		exps, unresolved, partial = narrow(exps, port), narrow(unresolved, port), narrow(partial, port)
+	}
+	path := func(e Exposure) string {
+		return fmt.Sprintf("internet -> provider endpoint %s (%s) -> %s", address, carrier, describe(e))
+	}
+	for _, e := range exps {
+		e.Address, e.Path = address, path(e)
+		out.Exposures = append(out.Exposures, e)
+	}
+	for _, e := range unresolved {
+		e.Address, e.Path = address, path(e)
+		out.Uncertain = append(out.Uncertain, e)
+		out.Missing = append(out.Missing, fmt.Sprintf("%s admits %s %s from %s, whose addresses are not in the snapshot", e.Via, e.Protocol, portString(e.Ports), e.Source))
+	}
+	for _, e := range partial {
+		e.Address, e.Path = address, path(e)
 		out.Uncertain = append(out.Uncertain, e)
 	}
 }

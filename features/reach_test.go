@@ -468,3 +468,69 @@ func TestReachabilityLayers(t *testing.T) {
 		})
 	}
 }
+
+// A database on the provider's public edge (a Cloud SQL public address,
+// an Azure SQL server) is judged by its firewalls alone: no subnet, no
+// route table.
+func TestProviderEndpointDatabaseReachability(t *testing.T) {
+	const (
+		dbID = "//cloudsql.googleapis.com/projects/p/instances/pg"
+		fwID = dbID + "/authorizedNetworks"
+	)
+	db := func(mut func(*inventory.Database)) inventory.Resource {
+		r := inventory.Resource{ID: dbID, Cloud: inventory.GCP, Account: "p", Region: "europe-west1", Kind: inventory.KindDatabase}
+		r.Database = &inventory.Database{Engine: "postgres", EngineVersion: "11", PubliclyAccessible: true, Port: 5432,
+			Endpoint: "34.1.2.3", ProviderEndpoint: true, Firewalls: []string{fwID}}
+		if mut != nil {
+			mut(r.Database)
+		}
+		return r
+	}
+	authorized := func(sources ...string) inventory.Resource {
+		r := inventory.Resource{ID: fwID, Cloud: inventory.GCP, Account: "p", Region: "europe-west1", Kind: inventory.KindFirewall}
+		r.Firewall = &inventory.Firewall{Rules: []inventory.FirewallRule{sgRule("tcp", 5432, 5432, sources...)}}
+		return r
+	}
+	exposure := func(src string, breadth int) Exposure {
+		return Exposure{Ports: inventory.PortRange{From: 5432, To: 5432}, Protocol: "tcp", Source: src, Breadth: breadth, Via: fwID, Address: "34.1.2.3",
+			Path: "internet -> provider endpoint 34.1.2.3 (" + dbID + ") -> " + fwID + ": allow tcp 5432 from " + src}
+	}
+	tests := []struct {
+		name    string
+		estate  []inventory.Resource
+		want    []Exposure
+		reach   Reach
+		missing []string
+	}{
+		{"authorized network 0.0.0.0/0: reachable without subnet or route",
+			[]inventory.Resource{db(nil), authorized("0.0.0.0/0")}, []Exposure{exposure("0.0.0.0/0", 0)}, Reachable, nil},
+		{"a /8 of public space: internet-wide with its breadth",
+			[]inventory.Resource{db(nil), authorized("34.0.0.0/8", "203.0.113.7/32")}, []Exposure{exposure("34.0.0.0/8", 8)}, Reachable, nil},
+		{"a /32 office address: not internet-wide",
+			[]inventory.Resource{db(nil), authorized("203.0.113.7/32")}, nil, NotReachable, nil},
+		{"no authorized networks: not reachable",
+			[]inventory.Resource{db(nil), authorized()}, nil, NotReachable, nil},
+		{"no public address: not reachable",
+			[]inventory.Resource{db(func(d *inventory.Database) { d.PubliclyAccessible = false }), authorized("0.0.0.0/0")}, nil, NotReachable, nil},
+		{"firewall missing from snapshot: unknown",
+			[]inventory.Resource{db(nil)}, nil, ReachUnknown, []string{"firewall " + fwID + " not in snapshot"}},
+		{"no firewall recorded: unknown, never safe",
+			[]inventory.Resource{db(func(d *inventory.Database) { d.Firewalls = nil })}, nil, ReachUnknown, []string{"no firewall recorded"}},
+		{"port unset: the engine's default",
+			[]inventory.Resource{db(func(d *inventory.Database) { d.Port = 0 }), authorized("0.0.0.0/0")}, []Exposure{exposure("0.0.0.0/0", 0)}, Reachable, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewGraph(tt.estate, nil).Reachability(dbID)
+			if diff := cmp.Diff(r.Exposures, tt.want); diff != "" {
+				t.Errorf("Exposures (-got +want):\n%s", diff)
+			}
+			if got, _ := r.Port("tcp", 5432); got != tt.reach {
+				t.Errorf("Port(tcp, 5432) = %v, want %v", got, tt.reach)
+			}
+			if diff := cmp.Diff(r.Missing, tt.missing); diff != "" {
+				t.Errorf("Missing (-got +want):\n%s", diff)
+			}
+		})
+	}
+}

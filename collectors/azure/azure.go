@@ -1,8 +1,8 @@
 // Package azure collects Azure configuration through Azure Resource
 // Manager with the Azure SDK for Go into the normalized inventory. One file
-// per service (network, compute, storage, authorization) declares what it
-// lists; a subscription is the scope, and subscriptions are scanned in
-// parallel with a bound.
+// per service (network, compute, storage, authorization, sql, keyvault,
+// containerservice) declares what it lists; a subscription is the scope,
+// and subscriptions are scanned in parallel with a bound.
 //
 // Credentials come from azidentity.NewDefaultAzureCredential (environment,
 // workload identity, managed identity, Azure CLI …). Options.Endpoint points
@@ -210,6 +210,9 @@ func All() []table {
 	ts = append(ts, computeTables()...)
 	ts = append(ts, storageTables()...)
 	ts = append(ts, authorizationTables()...)
+	ts = append(ts, sqlTables()...)
+	ts = append(ts, keyVaultTables()...)
+	ts = append(ts, containerServiceTables()...)
 	return ts
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -114,6 +115,9 @@ func TestGolden(t *testing.T) {
 		{"azure_compute.json", []string{"Microsoft.Compute/", "Microsoft.ManagedIdentity/"}},
 		{"azure_storage.json", []string{"Microsoft.Storage/"}},
 		{"azure_authorization.json", []string{"Microsoft.Authorization/", "Microsoft.Graph/"}},
+		{"azure_sql.json", []string{"Microsoft.Sql/"}},
+		{"azure_keyvault.json", []string{"Microsoft.KeyVault/"}},
+		{"azure_containerservice.json", []string{"Microsoft.ContainerService/"}},
 	} {
 		t.Run(tt.file, func(t *testing.T) { golden(t, tt.file, byNativeType(res.Resources, tt.prefixes...)) })
 	}
@@ -130,6 +134,8 @@ func TestPagination(t *testing.T) {
 		{"network", "NetworkSecurityGroups.ListAll", "Microsoft.Network/networkSecurityGroups", 3},
 		{"authorization", "RoleDefinitions.List", "", 0},
 		{"storage", "BlobContainers.List", "Microsoft.Storage/storageAccounts/blobServices/containers", 3},
+		// sql-orders has three firewall rules: two pages.
+		{"sql", "FirewallRules.ListByServer", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -176,6 +182,74 @@ func TestDenied(t *testing.T) {
 	vm := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/az-web-1"
 	if r := g2.Reachability(vm); !r.Unknown {
 		t.Errorf("Reachability(az-web-1) with NSGs denied = %+v, want unknown", r)
+	}
+}
+
+// TestSQLDenied: AuthorizationFailed on the SQL servers is a gap; the
+// other services are collected, and no server is guessed at.
+func TestSQLDenied(t *testing.T) {
+	res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "sql", Action: "Servers.List", Kind: emulator.FaultDenied},
+	}}, Options{})
+	var got []inventory.Gap
+	for _, g := range res.Gaps {
+		g.Message = ""
+		got = append(got, g)
+	}
+	want := []inventory.Gap{{Cloud: inventory.Azure, Account: demoSub, Service: "sql", Operation: "Servers.List", Reason: inventory.GapAccessDenied}}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("gaps (-got +want):\n%s", diff)
+	}
+	if n := len(byNativeType(res.Resources, "Microsoft.Sql/")); n != 0 {
+		t.Errorf("SQL resources collected despite the denial: %d", n)
+	}
+	for _, native := range []string{"Microsoft.Compute/virtualMachines", "Microsoft.Network/", "Microsoft.Storage/",
+		"Microsoft.Authorization/", "Microsoft.KeyVault/vaults", "Microsoft.ContainerService/managedClusters"} {
+		if len(byNativeType(res.Resources, native)) == 0 {
+			t.Errorf("no %s collected: one denied call stopped the rest", native)
+		}
+	}
+}
+
+// TestSQLFirewallRulesDenied: a server whose firewall rules cannot be read
+// is kept, and its exposure is unknown, never safe.
+func TestSQLFirewallRulesDenied(t *testing.T) {
+	res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "sql", Action: "FirewallRules.ListByServer", Kind: emulator.FaultDenied},
+	}}, Options{})
+	server := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/Microsoft.Sql/servers/sql-orders"
+	if !slices.ContainsFunc(res.Gaps, func(g inventory.Gap) bool {
+		return g.Operation == "FirewallRules.ListByServer" && g.Resource == server && g.Reason == inventory.GapAccessDenied
+	}) {
+		t.Errorf("gaps = %v, want FirewallRules.ListByServer denied on sql-orders", res.Gaps)
+	}
+	if n := len(byNativeType(res.Resources, "Microsoft.Sql/servers/firewallRules")); n != 0 {
+		t.Errorf("firewalls collected despite the denial: %d", n)
+	}
+	g := features.NewGraph(res.Resources, res.Gaps)
+	if r := g.Reachability(server); !r.Unknown || len(r.Exposures) != 0 {
+		t.Errorf("Reachability(sql-orders) with its firewall rules denied = %+v, want unknown", r)
+	}
+}
+
+func TestRangeCIDRs(t *testing.T) {
+	tests := []struct {
+		from, to string
+		want     []string
+	}{
+		{"0.0.0.0", "255.255.255.255", []string{"0.0.0.0/0"}},
+		{"203.0.113.0", "203.0.113.255", []string{"203.0.113.0/24"}},
+		{"10.0.0.7", "10.0.0.7", []string{"10.0.0.7/32"}},
+		{"10.0.0.1", "10.0.0.6", []string{"10.0.0.1/32", "10.0.0.2/31", "10.0.0.4/31", "10.0.0.6/32"}},
+		{"1.0.0.0", "255.255.255.255", []string{"1.0.0.0/8", "2.0.0.0/7", "4.0.0.0/6", "8.0.0.0/5", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+"-"+tt.to, func(t *testing.T) {
+			got := rangeCIDRs(netip.MustParseAddr(tt.from), netip.MustParseAddr(tt.to))
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("rangeCIDRs (-got +want):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -248,6 +322,10 @@ func TestSignals(t *testing.T) {
 		{p + "Microsoft.Storage/storageAccounts/stpublicdemo/blobServices/default/containers/public-assets", "privileges.public_bucket", true},
 		{p + "Microsoft.Storage/storageAccounts/stpublicdemo/blobServices/default/containers/logs", "privileges.public_bucket", false},
 		{p + "Microsoft.Storage/storageAccounts/stprivatedemo/blobServices/default/containers/assets", "privileges.public_bucket", false},
+		{p + "Microsoft.Sql/servers/sql-orders", "ports.public_database", true},
+		{p + "Microsoft.Sql/servers/sql-orders", "ports.db_port_internet", true},
+		{p + "Microsoft.Sql/servers/sql-internal", "ports.public_database", false},
+		{p + "Microsoft.Sql/servers/sql-internal", "ports.db_port_internet", false},
 	}
 	for _, tt := range tests {
 		t.Run(lastSegment(tt.id)+" "+string(tt.sig), func(t *testing.T) {
@@ -255,5 +333,12 @@ func TestSignals(t *testing.T) {
 				t.Errorf("signal %s on %s = %t, want %t; signals: %+v", tt.sig, tt.id, got, tt.want, sigs[tt.id])
 			}
 		})
+	}
+	// The private twin is not even unknown: public network access off
+	// closes it whatever its firewall rules say.
+	for _, sig := range sigs[p+"Microsoft.Sql/servers/sql-internal"] {
+		if strings.HasPrefix(string(sig.ID), "ports.") {
+			t.Errorf("sql-internal: %s (unknown %t), want no ports signal", sig.ID, sig.Unknown)
+		}
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"cloud.google.com/go/storage"
 	"github.com/googleapis/gax-go/v2"
 	crm "google.golang.org/api/cloudresourcemanager/v1"
+	container "google.golang.org/api/container/v1"
 	iam "google.golang.org/api/iam/v1"
+	sqladmin "google.golang.org/api/sqladmin/v1beta4"
 )
 
 // clients are the Google clients of one collection, shared by every
@@ -20,8 +22,11 @@ type clients struct {
 	storage storageAPI
 	crm     crmAPI
 	iam     iamAPI
-	closers []func() error
-	opts    *Collector
+	sql     sqlAPI
+	// container is GKE.
+	container containerAPI
+	closers   []func() error
+	opts      *Collector
 }
 
 func (cl *clients) Close() {
@@ -91,6 +96,16 @@ func (c *Collector) newClients(ctx context.Context) (*clients, error) {
 		return nil, fmt.Errorf("gcp: iam client: %w", err)
 	}
 	cl.iam = &iamClient{s: iamSvc}
+	sqlSvc, err := sqladmin.NewService(ctx, c.discovery()...)
+	if err != nil {
+		return nil, fmt.Errorf("gcp: sqladmin client: %w", err)
+	}
+	cl.sql = &sqlClient{s: sqlSvc}
+	gkeSvc, err := container.NewService(ctx, c.discovery()...)
+	if err != nil {
+		return nil, fmt.Errorf("gcp: container client: %w", err)
+	}
+	cl.container = &containerClient{s: gkeSvc}
 	ok = true
 	return cl, nil
 }
@@ -99,6 +114,7 @@ func (c *Collector) newClients(ctx context.Context) (*clients, error) {
 type crmAPI interface {
 	ListProjects(ctx context.Context, pageToken string) (*projectsPage, error)
 	GetIamPolicy(ctx context.Context, project string) (*crm.Policy, error)
+	GetAncestry(ctx context.Context, project string) (*crm.GetAncestryResponse, error)
 }
 
 // projectsPage is one page of projects.list.
@@ -126,6 +142,10 @@ func (c *crmClient) GetIamPolicy(ctx context.Context, project string) (*crm.Poli
 	return c.s.Projects.GetIamPolicy(project, &crm.GetIamPolicyRequest{
 		Options: &crm.GetPolicyOptions{RequestedPolicyVersion: 3},
 	}).Context(ctx).Do()
+}
+
+func (c *crmClient) GetAncestry(ctx context.Context, project string) (*crm.GetAncestryResponse, error) {
+	return c.s.Projects.GetAncestry(project, &crm.GetAncestryRequest{}).Context(ctx).Do()
 }
 
 // iamAPI is what the collector asks of IAM.

@@ -1,7 +1,8 @@
 // Package gcp collects Google Cloud configuration into the normalized
 // inventory with Google's Go clients: Compute Engine (cloud.google.com/go/
 // compute/apiv1, REST), Cloud Storage (cloud.google.com/go/storage), and the
-// discovery clients of google.golang.org/api for Resource Manager and IAM.
+// discovery clients of google.golang.org/api for Resource Manager, IAM,
+// Cloud SQL Admin (sqladmin/v1beta4) and GKE (container/v1).
 // One file per service declares its table and the small interface of the
 // client methods it calls.
 //
@@ -31,6 +32,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 	"golang.org/x/sync/errgroup"
+	crm "google.golang.org/api/cloudresourcemanager/v1"
 	"google.golang.org/api/option"
 
 	"github.com/posture-dev/posture/collectors"
@@ -42,6 +44,13 @@ type Options struct {
 	// Projects are the project ids to scan; empty: every ACTIVE project
 	// the credentials can list (Resource Manager projects.list).
 	Projects []string
+	// Organization is an organization id ("123456789012"): when set and
+	// Projects is empty, only the ACTIVE listed projects whose ancestry
+	// (Resource Manager projects.getAncestry) includes
+	// organizations/Organization are scanned; a project whose ancestry
+	// cannot be read is a Gap and is not scanned. Named Projects are
+	// scanned as named, whatever their organization.
+	Organization string
 	// Endpoint is the base URL of every Google API ("http://127.0.0.1:8080",
 	// an emulator); "" for Google's own. Without credentials, only a
 	// loopback endpoint is accepted.
@@ -184,7 +193,7 @@ type table struct {
 
 // All lists every table, explicitly.
 func All() []table {
-	return []table{computeTable(), storageTable(), projectIAMTable(), serviceAccountsTable()}
+	return []table{computeTable(), storageTable(), projectIAMTable(), serviceAccountsTable(), sqlTable(), gkeTable()}
 }
 
 // Collect scans the projects, at most Options.Concurrency at once, each
@@ -204,6 +213,11 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	if len(projects) == 0 {
 		if projects, err = c.listProjects(ctx, cl); err != nil {
 			return nil, err
+		}
+		if c.opts.Organization != "" {
+			if projects, err = c.inOrganization(ctx, cl, projects, out); err != nil {
+				return nil, err
+			}
 		}
 	}
 	c.opts.Logger.Info("gcp scan", "projects", projects)
@@ -254,6 +268,46 @@ func (c *Collector) listProjects(ctx context.Context, cl *clients) ([]string, er
 		return nil, errors.New("gcp: the credentials can list no active project; name them with Options.Projects")
 	}
 	return out, nil
+}
+
+// inOrganization keeps the projects whose ancestry includes the
+// organization Options.Organization, reading each project's ancestry
+// (projects.getAncestry, Options.Concurrency at once). A project whose
+// ancestry cannot be read is a gap: whether it belongs is unknown, and it
+// is not scanned. No project found, and none unknown, is an error.
+func (c *Collector) inOrganization(ctx context.Context, cl *clients, projects []string, out *collectors.Result) ([]string, error) {
+	org := strings.TrimPrefix(c.opts.Organization, "organizations/")
+	keep := make([]bool, len(projects))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.opts.Concurrency)
+	for i, p := range projects {
+		g.Go(func() error {
+			var resp *crm.GetAncestryResponse
+			err := c.do(gctx, func() (err error) { resp, err = cl.crm.GetAncestry(gctx, p); return err })
+			if err != nil {
+				return scope{Project: p}.gap(out, "cloudresourcemanager", "projects.getAncestry", "//cloudresourcemanager.googleapis.com/projects/"+p, err)
+			}
+			for _, a := range resp.Ancestor {
+				if a.ResourceId != nil && a.ResourceId.Type == "organization" && a.ResourceId.Id == org {
+					keep[i] = true
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var in []string
+	for i, p := range projects {
+		if keep[i] {
+			in = append(in, p)
+		}
+	}
+	if len(in) == 0 && len(out.Gaps) == 0 {
+		return nil, fmt.Errorf("gcp: no active project the credentials can list is in organizations/%s", org)
+	}
+	return in, nil
 }
 
 // link merges principals seen in more than one project: users and groups

@@ -2,9 +2,12 @@ package gcp
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/emulator"
 	"github.com/posture-dev/posture/internal/inventory"
@@ -17,6 +20,10 @@ const (
 	pubBkt   = "//storage.googleapis.com/acme-public-assets"
 	privBkt  = "//storage.googleapis.com/acme-private-assets"
 	defaultS = "//iam.googleapis.com/projects/acme-prod/serviceAccounts/123456789012-compute@developer.gserviceaccount.com"
+	pgPublic = "//cloudsql.googleapis.com/projects/acme-prod/instances/acme-orders-pg"
+	pgTwin   = "//cloudsql.googleapis.com/projects/acme-prod/instances/acme-orders-pg-private"
+	mysqlOff = "//cloudsql.googleapis.com/projects/acme-prod/instances/acme-billing-mysql"
+	gkeProd  = "//container.googleapis.com/projects/acme-prod/locations/us-central1/clusters/acme-gke-prod"
 )
 
 // TestGolden scans the demo estate and compares the normalized output,
@@ -26,6 +33,8 @@ func TestGolden(t *testing.T) {
 	golden(t, "gcp_compute.json", byNativeType(res.Resources, "compute."))
 	golden(t, "gcp_storage.json", byNativeType(res.Resources, "storage."))
 	golden(t, "gcp_iam.json", byNativeType(res.Resources, "iam.", "cloudidentity."))
+	golden(t, "gcp_sql.json", byNativeType(res.Resources, "sqladmin."))
+	golden(t, "gcp_container.json", byNativeType(res.Resources, "container."))
 	golden(t, "gcp_gaps.json", res.Gaps)
 	golden(t, "gcp_scopes.json", res.Scopes)
 	for _, r := range res.Resources {
@@ -49,6 +58,9 @@ func TestPagination(t *testing.T) {
 		{"compute", "routes.list", 2},                // 3 routes
 		{"storage", "buckets.list", 2},               // 3 buckets
 		{"iam", "projects.serviceAccounts.list", 2},  // 4 accounts
+		{"sqladmin", "instances.list", 2},            // 3 instances
+		// GKE's clusters.list has no pages: one answer holds every cluster.
+		{"container", "projects.locations.clusters.list", 1},
 	} {
 		if got := srv.Requests(c.service, c.action); got != c.pages {
 			t.Errorf("%s %s: %d requests, want %d pages", c.service, c.action, got, c.pages)
@@ -58,8 +70,9 @@ func TestPagination(t *testing.T) {
 	for _, r := range res.Resources {
 		count[r.Kind]++
 	}
-	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 3, inventory.KindSubnet: 3, inventory.KindFirewall: 6,
-		inventory.KindBucket: 3, inventory.KindServiceAccount: 4} {
+	// Firewalls: 6 rules and the authorized networks of 3 Cloud SQL instances.
+	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 3, inventory.KindSubnet: 3, inventory.KindFirewall: 9,
+		inventory.KindBucket: 3, inventory.KindServiceAccount: 4, inventory.KindDatabase: 3, inventory.KindCluster: 2} {
 		if count[k] != want {
 			t.Errorf("%s: %d collected, want %d", k, count[k], want)
 		}
@@ -76,11 +89,13 @@ func TestDenied(t *testing.T) {
 		{Service: "compute", Action: "firewalls.list", Account: "acme-prod", Kind: emulator.FaultDenied},
 		{Service: "storage", Action: "buckets.getIamPolicy", Kind: emulator.FaultDenied},
 		{Service: "compute", Action: "images.get", Kind: emulator.FaultDenied},
+		{Service: "sqladmin", Action: "instances.list", Kind: emulator.FaultDenied},
 	}}, Options{Projects: []string{"acme-prod"}})
 	want := map[string]inventory.GapReason{
 		"compute/firewalls.list":       inventory.GapAccessDenied,
 		"storage/buckets.getIamPolicy": inventory.GapAccessDenied,
 		"compute/images.get":           inventory.GapAccessDenied,
+		"sqladmin/instances.list":      inventory.GapAccessDenied,
 	}
 	seen := map[string]bool{}
 	for _, g := range res.Gaps {
@@ -111,6 +126,10 @@ func TestDenied(t *testing.T) {
 	if r := g.Reachability(web1); !r.Unknown || len(r.Exposures) > 0 {
 		t.Errorf("gce-web-1 with firewalls unread: reach %+v, want unknown", r)
 	}
+	if n := len(byNativeType(res.Resources, "sqladmin.")); n != 0 {
+		t.Errorf("Cloud SQL denied, yet %d resources collected", n)
+	}
+	find(t, res.Resources, gkeProd) // the rest of the project completes
 }
 
 // TestServiceDisabled: acme-sandbox has not enabled Compute Engine and
@@ -229,6 +248,20 @@ func TestSignals(t *testing.T) {
 		{web2, "patches.image_age", false},
 		{"principal://goog/subject/alice@acme.example", "privileges.admin_equivalent", true},
 		{"//iam.googleapis.com/projects/acme-prod/serviceAccounts/ci-deployer@acme-prod.iam.gserviceaccount.com/keys/1f2e3d4c5b6a79880123456789abcdef01234567", "passwords.access_key_old", true},
+		// Cloud SQL: the public POSTGRES_11 instance open to 0.0.0.0/0,
+		// not its private twin. The MySQL instance has a public address
+		// (public_database, as CIS counts it) that admits one office
+		// address only: its port is not open to the internet. Both
+		// PostgreSQL 11 are past end of life.
+		{pgPublic, "ports.public_database", true},
+		{pgPublic, "ports.db_port_internet", true},
+		{pgPublic, "patches.eol_engine", true},
+		{pgTwin, "ports.public_database", false},
+		{pgTwin, "ports.db_port_internet", false},
+		{pgTwin, "patches.eol_engine", true},
+		{mysqlOff, "ports.public_database", true},
+		{mysqlOff, "ports.db_port_internet", false},
+		{pgPublic, "patches.db_auto_minor_upgrade_off", false},
 	} {
 		if got := has(c.id, c.sig); got != c.want {
 			t.Errorf("%s %s: got %t, want %t (signals %+v)", c.id, c.sig, got, c.want, sigs[c.id])
@@ -239,9 +272,101 @@ func TestSignals(t *testing.T) {
 			t.Errorf("admin port via %q, want %s", s.Evidence["via"], sshRule)
 		}
 	}
-	for _, s := range sigs[web2] {
-		if s.Unknown && strings.HasPrefix(string(s.ID), "ports.") {
-			t.Errorf("gce-web-2-private: %+v: a private instance must not be unknown", s)
+	for _, id := range []string{web2, pgTwin, mysqlOff} {
+		for _, s := range sigs[id] {
+			if s.Unknown && strings.HasPrefix(string(s.ID), "ports.") {
+				t.Errorf("%s: %+v: a private resource must not be unknown", id, s)
+			}
 		}
+	}
+	for _, s := range sigs[pgPublic] {
+		if s.ID == "ports.db_port_internet" && s.Evidence["via"] != pgPublic+"/authorizedNetworks" {
+			t.Errorf("db port via %q, want the authorized networks", s.Evidence["via"])
+		}
+	}
+	for _, s := range sigs[mysqlOff] {
+		if s.ID == "ports.public_database" && s.Evidence["reachable"] != "not reachable" {
+			t.Errorf("mysql public_database evidence %v, want not reachable", s.Evidence)
+		}
+	}
+}
+
+// TestOrganization: with Options.Organization and no project named, only
+// the listed projects under the organization are scanned; one whose
+// ancestry cannot be read is a gap and is not scanned.
+func TestOrganization(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "internal", "emulator", "estates", "demo"))); err != nil {
+		t.Fatal(err)
+	}
+	other := `{"project_id": "partner-shared", "project_number": "555555555555",
+  "ancestry": [{"resourceId": {"type": "project", "id": "partner-shared"}}, {"resourceId": {"type": "organization", "id": "999999999999"}}],
+  "buckets": [{"bucket": {"name": "partner-drop", "location": "US"}}]}`
+	if err := os.WriteFile(filepath.Join(dir, "gcp", "projects", "partner-shared.json"), []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scopes := func(res *collectors.Result) string {
+		var got []string
+		for _, s := range res.Scopes {
+			got = append(got, s.Account)
+		}
+		return strings.Join(got, ",")
+	}
+
+	res, _ := scanEstate(t, dir, emulator.Options{}, Options{})
+	if got := scopes(res); got != "acme-prod,acme-sandbox,partner-shared" {
+		t.Fatalf("without an organization: scopes %s, want every listed project", got)
+	}
+
+	res, _ = scanEstate(t, dir, emulator.Options{PageSize: 1}, Options{Organization: "123456789012"})
+	if got := scopes(res); got != "acme-prod,acme-sandbox" {
+		t.Errorf("organizations/123456789012: scopes %s, want acme-prod,acme-sandbox", got)
+	}
+	for _, r := range res.Resources {
+		if r.Account == "partner-shared" {
+			t.Errorf("%s of another organization collected", r.ID)
+		}
+	}
+
+	res, _ = scanEstate(t, dir, emulator.Options{Faults: []emulator.Fault{
+		{Service: "cloudresourcemanager", Action: "projects.getAncestry", Account: "acme-sandbox", Kind: emulator.FaultDenied},
+	}}, Options{Organization: "organizations/123456789012"})
+	if got := scopes(res); got != "acme-prod" {
+		t.Errorf("sandbox ancestry denied: scopes %s, want acme-prod", got)
+	}
+	gs := gapsOf(res.Gaps, "cloudresourcemanager")
+	if len(gs) != 1 || gs[0].Account != "acme-sandbox" || gs[0].Operation != "projects.getAncestry" || gs[0].Reason != inventory.GapAccessDenied {
+		t.Errorf("gaps %v, want one denied getAncestry of acme-sandbox", gs)
+	}
+
+	if _, _, err := collectEstate(t, dir, emulator.Options{}, Options{Organization: "424242"}); err == nil || !strings.Contains(err.Error(), "organizations/424242") {
+		t.Errorf("no project in the organization: err %v", err)
+	}
+}
+
+// TestClustersMissingZones: a location clusters.list could not reach is a
+// gap of that location while the other clusters are collected.
+func TestClustersMissingZones(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "internal", "emulator", "estates", "demo"))); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "gcp", "projects", "acme-prod.json")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), `"project_number": "123456789012",`, `"project_number": "123456789012", "clusters_missing_zones": ["us-central1-a"],`, 1))
+	if err := os.WriteFile(f, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := scanEstate(t, dir, emulator.Options{}, Options{Projects: []string{"acme-prod"}})
+	gs := gapsOf(res.Gaps, "container")
+	if len(gs) != 1 || gs[0].Region != "us-central1-a" || gs[0].Reason != inventory.GapUnreachable {
+		t.Errorf("gaps %v, want one for us-central1-a", gs)
+	}
+	find(t, res.Resources, gkeProd)
+	if n := len(byNativeType(res.Resources, "container.")); n != 1 {
+		t.Errorf("%d clusters, want the one outside the missing zone", n)
 	}
 }

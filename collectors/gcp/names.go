@@ -16,6 +16,8 @@ import (
 //	//storage.googleapis.com/B                                  storage.googleapis.com/Bucket
 //	//iam.googleapis.com/projects/P/serviceAccounts/EMAIL       iam.googleapis.com/ServiceAccount
 //	//iam.googleapis.com/projects/P/serviceAccounts/EMAIL/keys/K iam.googleapis.com/ServiceAccountKey
+//	//cloudsql.googleapis.com/projects/P/instances/N            sqladmin.googleapis.com/Instance
+//	//container.googleapis.com/projects/P/locations/L/clusters/N container.googleapis.com/Cluster
 //
 // Facts that CAI has no asset for are named in the same scheme:
 //
@@ -26,6 +28,9 @@ import (
 //	//cloudresourcemanager.googleapis.com/projects/P/bindings/ROLE
 //	    the project IAM policy's binding of ROLE ("roles/owner"), as a policy
 //	    (iam.googleapis.com/Role); a conditional binding adds /conditions/N
+//	//cloudsql.googleapis.com/projects/P/instances/N/authorizedNetworks
+//	    a Cloud SQL instance's authorized networks as one firewall
+//	    (sqladmin.googleapis.com/AuthorizedNetworks)
 //	principal://goog/subject/EMAIL, principalSet://goog/group/EMAIL
 //	    users and groups of bindings, as IAM v2 principal identifiers write them
 

@@ -43,8 +43,9 @@ type Config struct {
 		AccountConcurrency int      `yaml:"account_concurrency"`
 	} `yaml:"aws"`
 	GCP struct {
-		Projects []string `yaml:"projects"`
-		Endpoint string   `yaml:"endpoint"`
+		Projects     []string `yaml:"projects"`
+		Organization string   `yaml:"organization"`
+		Endpoint     string   `yaml:"endpoint"`
 	} `yaml:"gcp"`
 	Azure struct {
 		Subscriptions []string `yaml:"subscriptions"`
@@ -117,7 +118,7 @@ func applyConfig(cmd *cobra.Command, c *Config, path string) error {
 		{"organization", boolean(c.AWS.Organization)}, {"accounts", list(c.AWS.Accounts)},
 		{"assume-role", c.AWS.AssumeRole}, {"external-id", c.AWS.ExternalID},
 		{"account-concurrency", num(c.AWS.AccountConcurrency)},
-		{"projects", list(c.GCP.Projects)}, {"gcp-endpoint", c.GCP.Endpoint},
+		{"projects", list(c.GCP.Projects)}, {"gcp-organization", c.GCP.Organization}, {"gcp-endpoint", c.GCP.Endpoint},
 		{"subscriptions", list(c.Azure.Subscriptions)}, {"azure-endpoint", c.Azure.Endpoint},
 		{"concurrency", num(c.Scan.Concurrency)}, {"max-attempts", num(c.Scan.MaxAttempts)},
 		{"timeout", c.Scan.Timeout}, {"keep", num(c.Scan.Keep)},

@@ -24,6 +24,7 @@ type ScanOptions struct {
 	AWS                bool
 	GCP                bool
 	Projects           []string
+	GCPOrganization    string
 	GCPEndpoint        string
 	Azure              bool
 	Subscriptions      []string
@@ -84,6 +85,7 @@ Manager. Plain-http endpoints must be on loopback.`,
 	f.BoolVar(&o.AWS, "aws", false, "scan AWS (the account of the current credentials, or --organization / --accounts)")
 	f.BoolVar(&o.GCP, "gcp", false, "scan Google Cloud with application default credentials")
 	f.StringSliceVar(&o.Projects, "projects", nil, "GCP project ids (default: every active project the credentials can list)")
+	f.StringVar(&o.GCPOrganization, "gcp-organization", "", "GCP organization id: scan only the listed projects under it (ignored with --projects)")
 	f.StringVar(&o.GCPEndpoint, "gcp-endpoint", "", "base URL for every Google API (an emulator on loopback)")
 	f.BoolVar(&o.Azure, "azure", false, "scan Azure with DefaultAzureCredential")
 	f.StringSliceVar(&o.Subscriptions, "subscriptions", nil, "Azure subscription ids (default: every subscription the credentials can list)")
@@ -186,7 +188,7 @@ func collectorsFor(ctx context.Context, g *Global, o ScanOptions) []collectors.C
 	}
 	if o.GCP {
 		c, err := gcpcollector.New(ctx, gcpcollector.Options{
-			Projects: o.Projects, Endpoint: o.GCPEndpoint,
+			Projects: o.Projects, Organization: o.GCPOrganization, Endpoint: o.GCPEndpoint,
 			Concurrency: o.Concurrency, MaxAttempts: o.MaxAttempts, Timeout: o.Timeout, Now: g.Now, Logger: g.Logger(),
 		})
 		add(inventory.GCP, c, err)

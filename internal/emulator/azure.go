@@ -21,9 +21,10 @@ import (
 //     "displayName", "state", …});
 //   - resources.json: every resource of every subscription, each as ARM
 //     answers a GET of it ({"id", "name", "type", "location",
-//     "properties", …}). Nested resources (blob containers) and extension
-//     resources (role assignments at any scope, role definitions) are
-//     listed the same way, by their full ARM id.
+//     "properties", …}). Nested resources (blob containers, SQL server
+//     firewall rules) and extension resources (role assignments at any
+//     scope, role definitions) are listed the same way, by their full ARM
+//     id.
 //
 // A list call returns the resources of the type it names under the scope
 // of its path, in the order of the file, in pages (Options.PageSize) linked
@@ -101,7 +102,7 @@ func isAzurePath(p string) bool {
 // armCall is one decoded ARM request: a list of a type under a scope, or a
 // GET of one resource.
 type armCall struct {
-	Service string // "network", "compute", "storage", "authorization", "resources"
+	Service string // "network", "compute", "storage", "authorization", "sql", "keyvault", "containerservice", "resources"
 	Action  string // "NetworkSecurityGroups.ListAll", "BlobContainers.List", "Subscriptions.List" …
 	Sub     string // subscription id, "" for GET /subscriptions
 	Type    string // full ARM type, "Microsoft.Network/networkSecurityGroups"
@@ -114,8 +115,10 @@ type armCall struct {
 
 // parseARM decodes an ARM path. Lists are named as the Go SDK names the
 // operation: <Type>.ListAll for a subscription-wide list of a network or
-// compute type, RoleAssignments.ListForSubscription, <Type>.List otherwise,
-// <Type>.Get for one resource; BlobContainers for blob containers.
+// compute type, RoleAssignments.ListForSubscription,
+// Vaults.ListBySubscription, FirewallRules.ListByServer, <Type>.List
+// otherwise, <Type>.Get for one resource; BlobContainers for blob
+// containers.
 func parseARM(p string) (armCall, bool) {
 	p = strings.TrimSuffix(p, "/")
 	if strings.EqualFold(p, "/subscriptions") {
@@ -153,6 +156,10 @@ func parseARM(p string) (armCall, bool) {
 	}
 	subscriptionWide := prov == 2 && len(types) == 1
 	switch {
+	case subscriptionWide && strings.EqualFold(c.Type, "Microsoft.KeyVault/vaults"):
+		c.Action = name + ".ListBySubscription"
+	case strings.EqualFold(c.Type, "Microsoft.Sql/servers/firewallRules"):
+		c.Action = name + ".ListByServer"
 	case subscriptionWide && strings.EqualFold(c.Type, "Microsoft.Authorization/roleAssignments"):
 		c.Action = name + ".ListForSubscription"
 	case subscriptionWide && (c.Service == "network" || c.Service == "compute"):

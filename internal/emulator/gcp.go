@@ -50,6 +50,15 @@ type GCPProject struct {
 	Accounts []GCPServiceAcct  `json:"service_accounts,omitempty"`
 	SQL      []json.RawMessage `json:"sql_instances,omitempty"`
 	GKE      []json.RawMessage `json:"clusters,omitempty"`
+	// GKEMissingZones are the locations clusters.list reports as
+	// missingZones (not reachable): their clusters are left out.
+	GKEMissingZones []string `json:"clusters_missing_zones,omitempty"`
+	// Ancestry is the project's ancestry from itself up, as
+	// projects.getAncestry returns it ([{"resourceId": {"type":
+	// "project", "id": "acme-prod"}}, {"resourceId": {"type":
+	// "organization", "id": "123456789012"}}]); empty: the project alone,
+	// in no organization.
+	Ancestry []json.RawMessage `json:"ancestry,omitempty"`
 }
 
 // GCPCompute is what Compute Engine serves for a project.
@@ -226,7 +235,7 @@ func gcpFaultError(c *gcpCall, k FaultKind, p *GCPProject) *gcpError {
 
 // gcpInjected counts the call and answers it with the fault that matches
 // it, if any. Fault.Service is the API ("compute", "storage",
-// "cloudresourcemanager", "iam"), Action its method
+// "cloudresourcemanager", "iam", "sqladmin", "container"), Action its method
 // ("instances.aggregatedList"), Account the project and Region the zone
 // or region the call names.
 func (s *Server) gcpInjected(w http.ResponseWriter, c *gcpCall) bool {
@@ -281,7 +290,7 @@ func (s *Server) gcpFault(c *gcpCall) (Fault, bool) {
 // (/compute/v1/…), Cloud Storage (/storage/v1/…, /upload/…, /download/…,
 // served by fake-gcs-server), Resource Manager (/v1/projects,
 // /v1/projects/P:getIamPolicy), IAM (/v1/projects/P/serviceAccounts…),
-// Cloud SQL Admin (/v1/projects/P/instances) and GKE
+// Cloud SQL Admin (/v1/projects/P/instances, /sql/v1beta4/projects/P/instances) and GKE
 // (/v1/projects/P/locations/L/clusters).
 func (s *Server) serveGCP(w http.ResponseWriter, r *http.Request) {
 	e := s.estate.GCP
@@ -297,6 +306,12 @@ func (s *Server) serveGCP(w http.ResponseWriter, r *http.Request) {
 		s.serveStorage(w, r, e)
 	case strings.HasPrefix(p, "/v1/projects"):
 		s.serveProjects(w, r, e)
+	case strings.HasPrefix(p, "/sql/v1beta4/projects/"):
+		// Cloud SQL Admin v1beta4 has the paths of v1 under /sql/v1beta4.
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/v1" + strings.TrimPrefix(p, "/sql/v1beta4")
+		r2.URL.RawPath = ""
+		s.serveProjects(w, r2, e)
 	default:
 		writeGCPError(w, gcpNotFound("emulator: no Google API serves %s", p))
 	}

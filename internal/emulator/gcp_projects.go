@@ -11,6 +11,7 @@ import (
 //
 //	GET  /v1/projects                                   cloudresourcemanager projects.list
 //	POST /v1/projects/P:getIamPolicy                    cloudresourcemanager projects.getIamPolicy
+//	POST /v1/projects/P:getAncestry                     cloudresourcemanager projects.getAncestry
 //	GET  /v1/projects/P/serviceAccounts                 iam projects.serviceAccounts.list
 //	GET  /v1/projects/P/serviceAccounts/EMAIL/keys      iam projects.serviceAccounts.keys.list
 //	GET  /v1/projects/P/instances                       sqladmin instances.list
@@ -26,6 +27,9 @@ func (s *Server) serveProjects(w http.ResponseWriter, r *http.Request, e *GCPEst
 	case len(parts) == 1 && strings.HasSuffix(rest, ":getIamPolicy") && r.Method == http.MethodPost:
 		c.Service, c.Action, api = "cloudresourcemanager", "projects.getIamPolicy", "cloudresourcemanager.googleapis.com"
 		c.Project = unescape(strings.TrimSuffix(rest, ":getIamPolicy"))
+	case len(parts) == 1 && strings.HasSuffix(rest, ":getAncestry") && r.Method == http.MethodPost:
+		c.Service, c.Action, api = "cloudresourcemanager", "projects.getAncestry", "cloudresourcemanager.googleapis.com"
+		c.Project = unescape(strings.TrimSuffix(rest, ":getAncestry"))
 	case len(parts) == 2 && parts[1] == "serviceAccounts":
 		c.Service, c.Action, api = "iam", "projects.serviceAccounts.list", "iam.googleapis.com"
 	case len(parts) == 4 && parts[1] == "serviceAccounts" && parts[3] == "keys":
@@ -81,6 +85,13 @@ func (s *Server) serveProjects(w http.ResponseWriter, r *http.Request, e *GCPEst
 			policy = json.RawMessage(`{"version":1,"etag":"BwXemulated=","bindings":[]}`)
 		}
 		writeGCPJSON(w, http.StatusOK, policy)
+	case "projects.getAncestry":
+		ancestry := p.Ancestry
+		if len(ancestry) == 0 {
+			self, _ := json.Marshal(map[string]any{"resourceId": map[string]string{"type": "project", "id": p.ID}})
+			ancestry = []json.RawMessage{self}
+		}
+		writeGCPJSON(w, http.StatusOK, map[string]any{"ancestor": ancestry})
 	case "projects.serviceAccounts.list":
 		var accounts []json.RawMessage
 		for _, a := range p.Accounts {
@@ -128,11 +139,22 @@ func (s *Server) serveProjects(w http.ResponseWriter, r *http.Request, e *GCPEst
 	case "projects.locations.clusters.list":
 		clusters := []json.RawMessage{}
 		for _, cl := range p.GKE {
-			if c.Region == "-" || lastSegment(str(fields(cl), "location")) == c.Region {
+			loc := lastSegment(str(fields(cl), "location"))
+			if (c.Region == "-" || loc == c.Region) && !contains(p.GKEMissingZones, loc) {
 				clusters = append(clusters, cl)
 			}
 		}
-		writeGCPJSON(w, http.StatusOK, map[string]any{"clusters": clusters})
+		out := map[string]any{"clusters": clusters}
+		var missing []string
+		for _, z := range p.GKEMissingZones {
+			if c.Region == "-" || c.Region == z {
+				missing = append(missing, z)
+			}
+		}
+		if len(missing) > 0 {
+			out["missingZones"] = missing
+		}
+		writeGCPJSON(w, http.StatusOK, out)
 	}
 }
 

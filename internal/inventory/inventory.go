@@ -121,6 +121,9 @@ type Resource struct {
 	ServiceAccount *ServiceAccount `json:"service_account,omitempty"`
 	// Cluster holds a managed Kubernetes cluster's attributes (KindCluster).
 	Cluster *Cluster `json:"cluster,omitempty"`
+	// Vault holds a secret store's attributes (KindSecret): an Azure Key
+	// Vault.
+	Vault *Vault `json:"vault,omitempty"`
 }
 
 // AddEdge appends an edge from r.
@@ -385,6 +388,24 @@ type Cluster struct {
 	Endpoint           string   `json:"endpoint,omitempty"`
 	AuthorizedNetworks []string `json:"authorized_networks,omitempty"`
 	NetworkID          string   `json:"network_id,omitempty"`
+}
+
+// Vault is a secret store holding many secrets, keys or certificates (an
+// Azure Key Vault), with its recovery and network settings.
+type Vault struct {
+	// PurgeProtection: a deleted vault or secret cannot be purged before
+	// its retention ends. SoftDelete: deleted items are kept, recoverable.
+	PurgeProtection bool `json:"purge_protection"`
+	SoftDelete      bool `json:"soft_delete"`
+	// PublicNetworkAccess is false when the vault answers on private
+	// endpoints only.
+	PublicNetworkAccess bool `json:"public_network_access"`
+	// NetworkDefault is the vault firewall's action for networks no rule
+	// names: "allow" or "deny"; AuthorizedNetworks are the prefixes its
+	// rules admit.
+	NetworkDefault     string   `json:"network_default,omitempty"`
+	AuthorizedNetworks []string `json:"authorized_networks,omitempty"`
+	Endpoint           string   `json:"endpoint,omitempty"`
 }
 
 // MFADevice is one MFA device of a user.
