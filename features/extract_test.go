@@ -88,6 +88,11 @@ func TestExtract(t *testing.T) {
 			sa.AddEdge(inventory.RelHasPolicy, "pol-owner")
 			return sa
 		}(), policy("pol-owner", allow([]string{"*"}, "*"))}, nil, "sa-1", map[string]float64{FAdminEquivalent: 1}},
+		{"service account whose grants could not be read is unknown, not harmless", []inventory.Resource{func() inventory.Resource {
+			sa := res("sa-1", inventory.KindServiceAccount)
+			sa.ServiceAccount = &inventory.ServiceAccount{PermissionsUnknown: true}
+			return sa
+		}()}, nil, "sa-1", map[string]float64{FUnknownData: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

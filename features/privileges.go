@@ -281,6 +281,9 @@ func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing [
 	if p.User == nil && p.Role == nil && p.Group == nil && p.ServiceAccount == nil {
 		missing = append(missing, "attributes of "+id+" not collected")
 	}
+	if p.ServiceAccount != nil && p.ServiceAccount.PermissionsUnknown {
+		missing = append(missing, "the grants of "+id+" could not all be read")
+	}
 	for _, gp := range g.ResourceGaps(id) {
 		missing = append(missing, gp.String())
 	}

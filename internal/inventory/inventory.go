@@ -465,6 +465,10 @@ type ServiceAccount struct {
 	// Default marks an identity the cloud creates with broad rights (the
 	// Compute Engine or App Engine default service account).
 	Default bool `json:"default,omitempty"`
+	// PermissionsUnknown marks an identity whose grants could not all be
+	// read (the project IAM policy or the role assignments were denied):
+	// its lack of has_policy edges then means unknown, not "no rights".
+	PermissionsUnknown bool `json:"permissions_unknown,omitempty"`
 }
 
 // Group is a group of users.
