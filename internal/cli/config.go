@@ -90,9 +90,18 @@ func loadConfig(path string, explicit bool) (*Config, error) {
 
 // applyConfig sets every scan flag the command line left unset from c.
 func applyConfig(cmd *cobra.Command, c *Config, path string) error {
+	// A scope chosen on the command line replaces the file's scope of the
+	// same cloud instead of mixing with it.
+	excludes := map[string]string{
+		"projects": "gcp-organization", "gcp-organization": "projects",
+		"accounts": "organization", "organization": "accounts",
+	}
 	set := func(name, value string) error {
 		f := cmd.Flags().Lookup(name)
 		if f == nil || f.Changed || value == "" {
+			return nil
+		}
+		if other := excludes[name]; other != "" && cmd.Flags().Changed(other) {
 			return nil
 		}
 		if err := f.Value.Set(value); err != nil {

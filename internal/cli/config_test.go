@@ -57,6 +57,24 @@ func TestConfigFile(t *testing.T) {
 		t.Errorf("--regions did not override the config:\n%s", show.out)
 	}
 
+	// A scope on the command line replaces the file's scope for that cloud.
+	write("aws:\n  endpoint: " + srv.URL() + "\n  organization: true\n")
+	cmd := NewRootCommand(&Global{})
+	scanCmd, _, _ := cmd.Find([]string{"scan"})
+	if err := scanCmd.ParseFlags([]string{"--accounts", "111122223333"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadConfig(cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyConfig(scanCmd, c, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if f := scanCmd.Flags().Lookup("organization"); f.Value.String() != "false" {
+		t.Errorf("the file's organization: true was applied beside --accounts")
+	}
+
 	write("aws:\n  endpont: http://127.0.0.1:1\n")
 	if r := run(t, "--store", st, "--config", cfg, "scan", "--aws"); r.code != ExitUsage || !strings.Contains(r.errOut, cfg) || !strings.Contains(r.errOut, "endpont") {
 		t.Errorf("a misspelt key: exit %d, stderr %q; want a usage error naming the file and key", r.code, r.errOut)
