@@ -25,8 +25,11 @@ type clients struct {
 	sql     sqlAPI
 	// container is GKE.
 	container containerAPI
-	closers   []func() error
-	opts      *Collector
+	// networks gathers, across projects, what matching firewall rules to
+	// instances needs; it is not a client but lives as long as they do.
+	networks *networkIndex
+	closers  []func() error
+	opts     *Collector
 }
 
 func (cl *clients) Close() {
@@ -38,7 +41,7 @@ func (cl *clients) Close() {
 // newClients builds the clients with the collector's endpoint, HTTP client
 // and credentials.
 func (c *Collector) newClients(ctx context.Context) (*clients, error) {
-	cl := &clients{opts: c}
+	cl := &clients{opts: c, networks: newNetworkIndex()}
 	ok := false
 	defer func() {
 		if !ok {

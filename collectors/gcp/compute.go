@@ -20,10 +20,12 @@ import (
 // computeAPI is what the compute table asks of Compute Engine: whole
 // listings (every page) and single gets.
 type computeAPI interface {
-	Instances(ctx context.Context, project string) ([]*computepb.Instance, error)
+	// Instances and Subnetworks are aggregated lists: they also return
+	// the scopes ("zones/Z", "regions/R") that did not answer.
+	Instances(ctx context.Context, project string) ([]*computepb.Instance, []string, error)
 	Firewalls(ctx context.Context, project string) ([]*computepb.Firewall, error)
 	Networks(ctx context.Context, project string) ([]*computepb.Network, error)
-	Subnetworks(ctx context.Context, project string) ([]*computepb.Subnetwork, error)
+	Subnetworks(ctx context.Context, project string) ([]*computepb.Subnetwork, []string, error)
 	Routes(ctx context.Context, project string) ([]*computepb.Route, error)
 	Disk(ctx context.Context, project, zone, name string) (*computepb.Disk, error)
 	Image(ctx context.Context, project, name string) (*computepb.Image, error)
@@ -56,15 +58,35 @@ func drain[T any](next func() (T, error)) ([]T, error) {
 	}
 }
 
-func (c *computeClients) Instances(ctx context.Context, project string) ([]*computepb.Instance, error) {
+// Instances reads instances.aggregatedList. A zone that did not answer
+// is named by its scope's warning (code UNREACHABLE) or by the page's
+// unreachables; both are returned, the instances of the zones that did
+// answer with them. Empty zones carry the warning NO_RESULTS_ON_PAGE.
+func (c *computeClients) Instances(ctx context.Context, project string) ([]*computepb.Instance, []string, error) {
 	it := c.instances.AggregatedList(ctx, &computepb.AggregatedListInstancesRequest{Project: project}, c.opts...)
-	pairs, err := drain(it.Next)
 	var out []*computepb.Instance
-	for _, p := range pairs {
+	var lost []string
+	for {
+		p, err := it.Next()
+		if resp, ok := it.Response.(*computepb.InstanceAggregatedList); ok {
+			lost = appendUniq(lost, resp.GetUnreachables()...)
+		}
+		if errors.Is(err, iterator.Done) {
+			return out, lost, nil
+		}
+		if err != nil {
+			return out, lost, err
+		}
+		if unreachable(p.Value.GetWarning()) {
+			lost = appendUniq(lost, p.Key)
+		}
 		out = append(out, p.Value.GetInstances()...)
 	}
-	return out, err
 }
+
+// unreachable reports whether an aggregated list's scope warning says the
+// scope did not answer.
+func unreachable(w *computepb.Warning) bool { return w.GetCode() == "UNREACHABLE" }
 
 func (c *computeClients) Firewalls(ctx context.Context, project string) ([]*computepb.Firewall, error) {
 	return drain(c.firewalls.List(ctx, &computepb.ListFirewallsRequest{Project: project}, c.opts...).Next)
@@ -74,14 +96,27 @@ func (c *computeClients) Networks(ctx context.Context, project string) ([]*compu
 	return drain(c.networks.List(ctx, &computepb.ListNetworksRequest{Project: project}, c.opts...).Next)
 }
 
-func (c *computeClients) Subnetworks(ctx context.Context, project string) ([]*computepb.Subnetwork, error) {
+// Subnetworks reads subnetworks.aggregatedList, as Instances does.
+func (c *computeClients) Subnetworks(ctx context.Context, project string) ([]*computepb.Subnetwork, []string, error) {
 	it := c.subnetworks.AggregatedList(ctx, &computepb.AggregatedListSubnetworksRequest{Project: project}, c.opts...)
-	pairs, err := drain(it.Next)
 	var out []*computepb.Subnetwork
-	for _, p := range pairs {
+	var lost []string
+	for {
+		p, err := it.Next()
+		if resp, ok := it.Response.(*computepb.SubnetworkAggregatedList); ok {
+			lost = appendUniq(lost, resp.GetUnreachables()...)
+		}
+		if errors.Is(err, iterator.Done) {
+			return out, lost, nil
+		}
+		if err != nil {
+			return out, lost, err
+		}
+		if unreachable(p.Value.GetWarning()) {
+			lost = appendUniq(lost, p.Key)
+		}
 		out = append(out, p.Value.GetSubnetworks()...)
 	}
-	return out, err
 }
 
 func (c *computeClients) Routes(ctx context.Context, project string) ([]*computepb.Route, error) {
@@ -98,12 +133,21 @@ func (c *computeClients) Image(ctx context.Context, project, name string) (*comp
 
 // computeTable reads a project's network (networks, subnetworks, routes),
 // firewall rules and instances with their boot images. The firewall rules
-// that apply to each instance are resolved here (same network, target
-// tags or service accounts), so the instance names its firewalls as an
-// AWS instance names its security groups.
+// that apply to each instance are resolved once every project is
+// collected (networkIndex.match: same network, target tags or service
+// accounts), so that a Shared VPC host project's rules apply to the
+// service projects' instances on its networks; the instance then names
+// its firewalls as an AWS instance names its security groups.
+//
+// Not read: hierarchical firewall policies (organization, folder) and
+// network firewall policies (global, regional), which Google evaluates
+// around the VPC rules; an allow there can open a port the rules read
+// here keep closed, and a deny there can close one they open. This is a
+// stated limit of the collector (networks.getEffectiveFirewalls would
+// return both), not a gap of each scan.
 func computeTable() table {
 	return table{Service: "compute", List: func(ctx context.Context, cl *clients, s scope, out *collectors.Result) error {
-		return collectCompute(ctx, cl.compute, s, out)
+		return collectCompute(ctx, cl.compute, cl.networks, s, out)
 	}}
 }
 
@@ -126,7 +170,23 @@ func (c *computeProject) gap(op, resource string, err error) error {
 	return c.s.gap(c.out, "compute", op, resource, err)
 }
 
-func collectCompute(ctx context.Context, api computeAPI, s scope, out *collectors.Result) error {
+// lost records a gap for each scope of an aggregated list that did not
+// answer: what it holds is missing from the snapshot.
+func (c *computeProject) lost(op, what string, scopes []string) {
+	for _, sc := range scopes {
+		loc := pathValue(sc, "zones")
+		if loc == "" {
+			loc = pathValue(sc, "regions")
+		}
+		if loc == "" {
+			loc = sc
+		}
+		c.out.Gap(inventory.Gap{Cloud: inventory.GCP, Account: c.s.Project, Region: loc, Service: "compute", Operation: op,
+			Reason: inventory.GapUnreachable, Message: "the " + what + " of " + loc + " could not be listed (" + sc + " unreachable)"})
+	}
+}
+
+func collectCompute(ctx context.Context, api computeAPI, idx *networkIndex, s scope, out *collectors.Result) error {
 	c := &computeProject{api: api, s: s, out: out}
 	networks, err := api.Networks(ctx, s.Project)
 	if err != nil {
@@ -137,7 +197,8 @@ func collectCompute(ctx context.Context, api computeAPI, s scope, out *collector
 	for _, n := range networks {
 		out.Add(c.network(n))
 	}
-	subnets, err := api.Subnetworks(ctx, s.Project)
+	subnets, lost, err := api.Subnetworks(ctx, s.Project)
+	c.lost("subnetworks.aggregatedList", "subnetworks", lost)
 	if err != nil {
 		if gerr := c.gap("subnetworks.aggregatedList", "", err); gerr != nil {
 			return gerr
@@ -166,7 +227,9 @@ func collectCompute(ctx context.Context, api computeAPI, s scope, out *collector
 	for _, f := range firewalls {
 		out.Add(c.firewall(f))
 	}
-	instances, err := api.Instances(ctx, s.Project)
+	idx.addRules(s.Project, networks, firewalls, fwComplete)
+	instances, lost, err := api.Instances(ctx, s.Project)
+	c.lost("instances.aggregatedList", "instances", lost)
 	if err != nil {
 		if gerr := c.gap("instances.aggregatedList", "", err); gerr != nil {
 			return gerr
@@ -174,7 +237,9 @@ func collectCompute(ctx context.Context, api computeAPI, s scope, out *collector
 	}
 	rs := make([]inventory.Resource, 0, len(instances))
 	for _, i := range instances {
-		rs = append(rs, c.instance(i, firewalls, fwComplete))
+		r, facts := c.instance(i)
+		rs = append(rs, r)
+		idx.addInstance(facts)
 	}
 	if err := c.images(ctx, instances, rs); err != nil {
 		return err
@@ -380,7 +445,9 @@ func appliesTo(f *computepb.Firewall, network string, tags, accounts []string) b
 	return true
 }
 
-func (c *computeProject) instance(i *computepb.Instance, firewalls []*computepb.Firewall, fwComplete bool) inventory.Resource {
+// instance maps an instance; its firewalls are filled in later, from the
+// facts returned (networkIndex.match).
+func (c *computeProject) instance(i *computepb.Instance) (inventory.Resource, instanceNet) {
 	zone := lastSegment(i.GetZone())
 	r := c.resource(i.GetSelfLink(), inventory.KindInstance, "compute.googleapis.com/Instance", i.GetName(), zone, i.GetLabels())
 	if r.ID == "" {
@@ -407,10 +474,10 @@ func (c *computeProject) instance(i *computepb.Instance, firewalls []*computepb.
 		}
 		in.Scopes = appendUniq(in.Scopes, sa.GetScopes()...)
 	}
-	networks := map[string]bool{}
+	facts := instanceNet{id: r.ID, project: c.s.Project, tags: i.GetTags().GetItems(), accounts: accounts}
 	for n, nic := range i.GetNetworkInterfaces() {
 		network := computeName(nic.GetNetwork())
-		networks[network] = true
+		facts.networks = appendUniq(facts.networks, network)
 		if n == 0 {
 			in.NetworkID, in.SubnetID = network, computeName(nic.GetSubnetwork())
 		}
@@ -422,22 +489,6 @@ func (c *computeProject) instance(i *computepb.Instance, firewalls []*computepb.
 			in.PublicIPs = appendUniq(in.PublicIPs, ac.GetExternalIpv6())
 		}
 	}
-	tags := i.GetTags().GetItems()
-	for _, f := range firewalls {
-		for network := range networks {
-			if appliesTo(f, network, tags, accounts) {
-				in.Firewalls = appendUniq(in.Firewalls, computeName(f.GetSelfLink()))
-			}
-		}
-	}
-	if !fwComplete {
-		// The rules could not all be read: name the listing itself, which
-		// is not in the snapshot, so every port reads as unknown.
-		for network := range networks {
-			in.Firewalls = appendUniq(in.Firewalls, network+"/firewalls")
-		}
-	}
-	slices.Sort(in.Firewalls)
 	for _, item := range i.GetMetadata().GetItems() {
 		k := item.GetKey()
 		in.MetadataKeys = appendUniq(in.MetadataKeys, k)
@@ -461,11 +512,8 @@ func (c *computeProject) instance(i *computepb.Instance, firewalls []*computepb.
 	if in.SubnetID != "" {
 		r.AddEdge(inventory.RelIn, in.SubnetID)
 	}
-	for _, fw := range in.Firewalls {
-		r.AddEdge(inventory.RelProtectedBy, fw)
-	}
 	r.Instance = in
-	return r
+	return r, facts
 }
 
 // truthy reads a metadata switch as Compute Engine does.

@@ -8,8 +8,9 @@
 //
 // Credentials are Google application default credentials (read-only
 // cloud-platform scope). Options.Endpoint points every API at one base URL
-// (an emulator on loopback) without authentication; Cloud Storage also
-// honours STORAGE_EMULATOR_HOST as Google's library does.
+// (an emulator on loopback) without authentication. Without it, Cloud
+// Storage honours STORAGE_EMULATOR_HOST as Google's library does, but
+// only on loopback (and with a warning): any other host is refused.
 //
 // Ids are full resource names as Cloud Asset Inventory writes them
 // ("//compute.googleapis.com/projects/P/zones/Z/instances/N"), NativeType
@@ -114,6 +115,21 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 		c.storage = []option.ClientOption{option.WithEndpoint(base + "/storage/v1/"), option.WithoutAuthentication(), option.WithHTTPClient(plain)}
 		return c, nil
 	}
+	storageEmulator := false
+	if host := os.Getenv("STORAGE_EMULATOR_HOST"); host != "" {
+		// The library points itself at the emulator, unauthenticated: a
+		// leftover setting would replace the real buckets with the
+		// emulator's. Only one on this machine is accepted, and said.
+		u := host
+		if !strings.Contains(u, "://") {
+			u = "http://" + u
+		}
+		if err := loopback(u); err != nil {
+			return nil, fmt.Errorf("gcp: STORAGE_EMULATOR_HOST=%q sends Cloud Storage calls to a host that is not this machine, without credentials; unset it to read the real buckets", host)
+		}
+		opts.Logger.Warn("gcp: Cloud Storage is read from the emulator named by STORAGE_EMULATOR_HOST, not from Google", "host", host)
+		storageEmulator = true
+	}
 	creds, err := google.FindDefaultCredentials(ctx, readOnlyScope)
 	if err != nil {
 		return nil, fmt.Errorf("gcp: find application default credentials: %w", err)
@@ -121,8 +137,7 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	authed := &http.Client{Timeout: opts.Timeout, Transport: &oauth2.Transport{Source: creds.TokenSource, Base: http.DefaultTransport}}
 	c.client = []option.ClientOption{option.WithHTTPClient(authed)}
 	c.storage = c.client
-	if os.Getenv("STORAGE_EMULATOR_HOST") != "" {
-		// The library points itself at the emulator, unauthenticated.
+	if storageEmulator {
 		c.storage = []option.ClientOption{option.WithHTTPClient(plain)}
 	}
 	if len(opts.Projects) == 0 && creds.ProjectID != "" {
@@ -240,6 +255,8 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("gcp scan: %w", err)
 	}
+	cl.networks.match(out)
+	unreadGrants(out)
 	link(out)
 	out.Sort()
 	return out, nil

@@ -1,9 +1,13 @@
 package gcp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,8 +74,9 @@ func TestPagination(t *testing.T) {
 	for _, r := range res.Resources {
 		count[r.Kind]++
 	}
-	// Firewalls: 6 rules and the authorized networks of 3 Cloud SQL instances.
-	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 3, inventory.KindSubnet: 3, inventory.KindFirewall: 9,
+	// Firewalls: 6 rules, the default network's implied deny-ingress rule
+	// and the authorized networks of 3 Cloud SQL instances.
+	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 3, inventory.KindSubnet: 3, inventory.KindFirewall: 10,
 		inventory.KindBucket: 3, inventory.KindServiceAccount: 4, inventory.KindDatabase: 3, inventory.KindCluster: 2} {
 		if count[k] != want {
 			t.Errorf("%s: %d collected, want %d", k, count[k], want)
@@ -368,5 +373,75 @@ func TestClustersMissingZones(t *testing.T) {
 	find(t, res.Resources, gkeProd)
 	if n := len(byNativeType(res.Resources, "container.")); n != 1 {
 		t.Errorf("%d clusters, want the one outside the missing zone", n)
+	}
+}
+
+// TestIAMPolicyDenied: when the project IAM policy cannot be read, the
+// project's service accounts are marked as holding unknown grants, so
+// gce-web-1 (exposed, running as the default service account) gets an
+// unknown exposed_admin_role, not nothing.
+func TestIAMPolicyDenied(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "cloudresourcemanager", Action: "projects.getIamPolicy", Account: "acme-prod", Kind: emulator.FaultDenied},
+	}}, Options{Projects: []string{"acme-prod"}})
+	if gs := gapsOf(res.Gaps, "cloudresourcemanager"); len(gs) != 1 || gs[0].Reason != inventory.GapAccessDenied {
+		t.Fatalf("gaps %v, want one denied getIamPolicy", gs)
+	}
+	for _, r := range res.Resources {
+		if r.Kind == inventory.KindServiceAccount && !r.ServiceAccount.PermissionsUnknown {
+			t.Errorf("%s: grants unread but not marked unknown", r.ID)
+		}
+	}
+	sigs := features.Detect(features.NewGraph(res.Resources, res.Gaps), testNow)
+	var got *inventory.Signal
+	for _, s := range sigs[web1] {
+		if s.ID == "privileges.exposed_admin_role" {
+			got = &s
+		}
+	}
+	if got == nil || !got.Unknown {
+		t.Errorf("gce-web-1 exposed_admin_role: %+v, want an unknown signal", got)
+	}
+}
+
+// TestNoSecrets: instance metadata values (the demo's startup-script holds
+// DB_PASSWORD=hunter2) never reach the collected resources; only the keys
+// do.
+func TestNoSecrets(t *testing.T) {
+	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects})
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "hunter2") {
+		t.Error("a metadata value (hunter2) is in the collected resources")
+	}
+	if in := find(t, res.Resources, web1); !slices.Contains(in.Instance.MetadataKeys, "startup-script") {
+		t.Errorf("metadata keys %v, want startup-script among them", in.Instance.MetadataKeys)
+	}
+}
+
+// TestStorageEmulatorHost: without Options.Endpoint, a STORAGE_EMULATOR_HOST
+// left in the environment is refused unless it is on this machine, and
+// then said at warn level: it would replace the real buckets.
+func TestStorageEmulatorHost(t *testing.T) {
+	// No credentials are found either way: the check comes first.
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "none.json"))
+	for _, host := range []string{"storage.example.com:4443", "http://10.1.2.3:9023"} {
+		t.Setenv("STORAGE_EMULATOR_HOST", host)
+		if _, err := New(context.Background(), Options{}); err == nil || !strings.Contains(err.Error(), "STORAGE_EMULATOR_HOST") {
+			t.Errorf("STORAGE_EMULATOR_HOST=%s: err %v, want refused", host, err)
+		}
+	}
+	for _, host := range []string{"localhost:9023", "http://127.0.0.1:4443"} {
+		t.Setenv("STORAGE_EMULATOR_HOST", host)
+		var logs bytes.Buffer
+		_, err := New(context.Background(), Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil && strings.Contains(err.Error(), "STORAGE_EMULATOR_HOST") {
+			t.Errorf("STORAGE_EMULATOR_HOST=%s: %v, want accepted", host, err)
+		}
+		if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "STORAGE_EMULATOR_HOST") {
+			t.Errorf("STORAGE_EMULATOR_HOST=%s: logs %q, want a warning", host, logs.String())
+		}
 	}
 }

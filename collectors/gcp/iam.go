@@ -34,6 +34,45 @@ func projectIAMTable() table {
 	}}
 }
 
+// unreadGrants marks the service accounts whose grants could not all be
+// read, once every project is collected: when a project's IAM policy
+// (projects.getIamPolicy) could not be read, what it grants is unknown to
+// the project's own service accounts and to every service account a
+// resource of the project runs as (an instance's, which may come from
+// another project). Their lack of has_policy edges then reads as
+// unknown, not as "no rights". Users and groups are not known at all
+// without the policy.
+func unreadGrants(out *collectors.Result) {
+	unread := map[string]bool{}
+	for _, g := range out.Gaps {
+		if g.Cloud == inventory.GCP && g.Service == "cloudresourcemanager" && g.Operation == "projects.getIamPolicy" {
+			unread[g.Account] = true
+		}
+	}
+	if len(unread) == 0 {
+		return
+	}
+	ids := map[string]bool{}
+	for _, r := range out.Resources {
+		if r.Cloud != inventory.GCP || !unread[r.Account] {
+			continue
+		}
+		if r.Kind == inventory.KindServiceAccount {
+			ids[r.ID] = true
+		}
+		for _, e := range r.Edges {
+			if e.Relation == inventory.RelAssumes {
+				ids[e.To] = true
+			}
+		}
+	}
+	for n, r := range out.Resources {
+		if ids[r.ID] && r.ServiceAccount != nil {
+			out.Resources[n].ServiceAccount.PermissionsUnknown = true
+		}
+	}
+}
+
 // roleGrants maps the project-level roles that are admin-equivalent to a
 // statement features.AdminEquivalent recognises; other roles grant only
 // their own name as an action, which is not admin-shaped.

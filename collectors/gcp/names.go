@@ -23,6 +23,13 @@ import (
 //
 //	//compute.googleapis.com/projects/P/global/networks/N/routes
 //	    the network's routes as one route table (NativeType compute.googleapis.com/Route)
+//	//compute.googleapis.com/projects/P/global/networks/N/firewalls/implied-deny-ingress
+//	    the network's implied rule denying all ingress at priority 65535, as a
+//	    firewall (compute.googleapis.com/Firewall) of every instance on N
+//	    when N's rules were all listed
+//	//compute.googleapis.com/projects/P/global/networks/N/firewalls
+//	    named (never collected) by an instance whose network's rules were
+//	    not all listed, so its reach reads unknown
 //	//compute.googleapis.com/projects/P/global/gateways/default-internet-gateway
 //	    the default internet gateway (compute.googleapis.com/Gateway), as routes name it
 //	//cloudresourcemanager.googleapis.com/projects/P/bindings/ROLE

@@ -53,6 +53,10 @@ type GCPProject struct {
 	// GKEMissingZones are the locations clusters.list reports as
 	// missingZones (not reachable): their clusters are left out.
 	GKEMissingZones []string `json:"clusters_missing_zones,omitempty"`
+	// ComputeUnreachable are the zones ("us-central1-a") and regions
+	// ("europe-west1") Compute Engine's aggregated lists report as
+	// UNREACHABLE: their instances or subnetworks are left out.
+	ComputeUnreachable []string `json:"compute_unreachable,omitempty"`
 	// Ancestry is the project's ancestry from itself up, as
 	// projects.getAncestry returns it ([{"resourceId": {"type":
 	// "project", "id": "acme-prod"}}, {"resourceId": {"type":

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -60,9 +61,9 @@ func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, e *GCPEsta
 	cm := p.Compute
 	switch c.Action {
 	case "instances.aggregatedList":
-		s.serveAggregated(w, r, c, "instances", "zone", cm.Instances)
+		s.serveAggregated(w, r, c, "instances", "zone", cm.Instances, p.ComputeUnreachable)
 	case "subnetworks.aggregatedList":
-		s.serveAggregated(w, r, c, "subnetworks", "region", cm.Subnetworks)
+		s.serveAggregated(w, r, c, "subnetworks", "region", cm.Subnetworks, p.ComputeUnreachable)
 	case "firewalls.list":
 		s.serveList(w, r, c, "compute#firewallList", cm.Firewalls)
 	case "networks.list":
@@ -96,16 +97,44 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *gcpCall, k
 	writeGCPJSON(w, http.StatusOK, out)
 }
 
-// serveAggregated answers an aggregated list: items grouped by
-// "zones/Z" or "regions/R", paginated over the items in scope order.
-func (s *Server) serveAggregated(w http.ResponseWriter, r *http.Request, c *gcpCall, plural, scopeField string, items []json.RawMessage) {
+// gcpZones are the zones an aggregated list names when the estate's
+// items do not (their regions are the regions it names): Google answers
+// every zone or region, those with nothing on the page carrying a
+// NO_RESULTS_ON_PAGE warning instead of items.
+var gcpZones = []string{
+	"asia-east1-a", "asia-east1-b", "asia-east1-c",
+	"europe-west1-b", "europe-west1-c", "europe-west1-d",
+	"us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f",
+	"us-east1-b", "us-east1-c", "us-east1-d",
+}
+
+// serveAggregated answers an aggregated list as Google does: items
+// grouped by "zones/Z" or "regions/R", paginated over the items in scope
+// order, and every other known scope on each page with a warning instead:
+// NO_RESULTS_ON_PAGE, or UNREACHABLE for the zones and regions the
+// project lists in compute_unreachable (their items are left out, and
+// the scopes are also named in the answer's unreachables).
+func (s *Server) serveAggregated(w http.ResponseWriter, r *http.Request, c *gcpCall, plural, scopeField string, items []json.RawMessage, unreachable []string) {
 	type entry struct {
 		scope string
 		raw   json.RawMessage
 	}
+	scopes := map[string]bool{}
+	for _, z := range gcpZones {
+		loc := z
+		if scopeField == "region" {
+			loc = z[:strings.LastIndex(z, "-")]
+		}
+		scopes[scopeField+"s/"+loc] = true
+	}
 	var all []entry
 	for _, it := range items {
-		all = append(all, entry{scope: scopeField + "s/" + lastSegment(str(fields(it), scopeField)), raw: it})
+		sc := scopeField + "s/" + lastSegment(str(fields(it), scopeField))
+		scopes[sc] = true
+		if slices.Contains(unreachable, lastSegment(sc)) {
+			continue
+		}
+		all = append(all, entry{scope: sc, raw: it})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].scope < all[j].scope })
 	from, to, next, err := gcpPage(r, len(all), s.opts.PageSize)
@@ -113,14 +142,31 @@ func (s *Server) serveAggregated(w http.ResponseWriter, r *http.Request, c *gcpC
 		writeGCPError(w, err)
 		return
 	}
-	grouped := map[string]map[string][]json.RawMessage{}
+	grouped := map[string]map[string]any{}
 	for _, x := range all[from:to] {
 		if grouped[x.scope] == nil {
-			grouped[x.scope] = map[string][]json.RawMessage{}
+			grouped[x.scope] = map[string]any{plural: []json.RawMessage{}}
 		}
-		grouped[x.scope][plural] = append(grouped[x.scope][plural], x.raw)
+		grouped[x.scope][plural] = append(grouped[x.scope][plural].([]json.RawMessage), x.raw)
+	}
+	var lost []string
+	for sc := range scopes {
+		if grouped[sc] != nil {
+			continue
+		}
+		code, msg := "NO_RESULTS_ON_PAGE", "There are no results for scope '"+sc+"' on this page."
+		if slices.Contains(unreachable, lastSegment(sc)) {
+			code, msg = "UNREACHABLE", "Scope '"+sc+"' is unreachable."
+			lost = append(lost, sc)
+		}
+		grouped[sc] = map[string]any{"warning": map[string]any{"code": code, "message": msg,
+			"data": []map[string]string{{"key": "scope", "value": sc}}}}
 	}
 	out := map[string]any{"kind": "compute#aggregatedList", "id": "projects/" + c.Project + "/aggregated/" + plural, "items": grouped}
+	if len(lost) > 0 {
+		slices.Sort(lost)
+		out["unreachables"] = lost
+	}
 	if next != "" {
 		out["nextPageToken"] = next
 	}
