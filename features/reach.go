@@ -139,6 +139,9 @@ type endpoint struct {
 	network   string // hint for the main route table when the subnet is missing
 	firewalls []string
 	scope     inventory.Scope // where the resource lives, to match gaps about its route tables
+	// privateIPs are the addresses behind the public one, which rule
+	// destinations (FirewallRule.Destinations) are matched against.
+	privateIPs []string
 }
 
 func scopeOf(r *inventory.Resource) inventory.Scope {
@@ -160,7 +163,7 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 	}
 	var eps []endpoint
 	if len(in.PublicIPs) > 0 {
-		eps = append(eps, endpoint{address: in.PublicIPs[0], carrier: r.ID, subnet: subnet, network: in.NetworkID, firewalls: firewalls, scope: scopeOf(r)})
+		eps = append(eps, endpoint{address: in.PublicIPs[0], carrier: r.ID, subnet: subnet, network: in.NetworkID, firewalls: firewalls, scope: scopeOf(r), privateIPs: in.PrivateIPs})
 	}
 	ifaces := append([]string(nil), in.Interfaces...)
 	for _, id := range g.In(r.ID, inventory.RelAttachedTo) {
@@ -184,7 +187,7 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 		if len(x.Interface.PublicIPs) == 0 {
 			continue
 		}
-		ep := endpoint{address: x.Interface.PublicIPs[0], carrier: id, subnet: x.Interface.SubnetID, network: in.NetworkID, firewalls: firewalls, scope: scopeOf(r)}
+		ep := endpoint{address: x.Interface.PublicIPs[0], carrier: id, subnet: x.Interface.SubnetID, network: in.NetworkID, firewalls: firewalls, scope: scopeOf(r), privateIPs: x.Interface.PrivateIPs}
 		if ep.subnet == "" {
 			ep.subnet = subnet
 		}
@@ -236,7 +239,7 @@ func (g *Graph) databaseReach(r *inventory.Resource) Reachability {
 // evalEndpoint adds ep's exposures to out. port > 0 narrows them to the one
 // port the resource listens on (a database).
 func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
-	fw := g.firewallExposures(ep.firewalls)
+	fw := g.firewallExposures(ep.firewalls, ep.privateIPs)
 	exps, unresolved, partial := fw.exps, fw.unresolved, fw.partial
 	if port > 0 {
 		exps = narrow(exps, port)
@@ -301,7 +304,7 @@ func (g *Graph) evalEndpoint(out *Reachability, ep endpoint, port int) {
 // (authorized networks, server firewall rules) decide who gets in. No
 // firewall recorded, or one not in the snapshot, is unknown, never safe.
 func (g *Graph) evalProviderEndpoint(out *Reachability, address, carrier string, firewalls []string, port int) {
-	fw := g.firewallExposures(firewalls)
+	fw := g.firewallExposures(firewalls, nil)
 	out.Missing = append(out.Missing, fw.missing...)
 	if fw.anyUnknown {
 		out.AnyPortUnknown = true
@@ -510,7 +513,10 @@ type firewallVerdict struct {
 // forms a group of its own that admits anything, unknown: with other layers
 // present it turns what they admit into partial exposures; alone it makes
 // every port unknown, as a single layer always did.
-func (g *Graph) firewallExposures(ids []string) firewallVerdict {
+//
+// privateIPs are the endpoint's addresses behind its public one: a rule
+// with Destinations applies only where they cover them (see applies).
+func (g *Graph) firewallExposures(ids, privateIPs []string) firewallVerdict {
 	if len(ids) == 0 {
 		return firewallVerdict{missing: []string{"no firewall recorded"}, anyUnknown: true}
 	}
@@ -523,7 +529,7 @@ func (g *Graph) firewallExposures(ids []string) firewallVerdict {
 		groups[layer] = append(groups[layer], id)
 	}
 	if len(groups) == 1 {
-		exps, unresolved, missing := g.layerExposures(ids)
+		exps, unresolved, missing := g.layerExposures(ids, privateIPs)
 		return firewallVerdict{exps: exps, unresolved: unresolved, missing: missing, anyUnknown: len(missing) > 0}
 	}
 	layers := make([]string, 0, len(groups))
@@ -540,7 +546,7 @@ func (g *Graph) firewallExposures(ids []string) firewallVerdict {
 	var acc []layerItem
 	first, unknownOnly := true, true
 	for _, l := range layers {
-		exps, unresolved, missing := g.layerExposures(groups[l])
+		exps, unresolved, missing := g.layerExposures(groups[l], privateIPs)
 		v.missing = append(v.missing, missing...)
 		var items []layerItem
 		for _, e := range exps {
@@ -663,7 +669,12 @@ func intersectLayers(outer, inner []layerItem) []layerItem {
 // unresolved are the ports admitted from sources whose addresses the
 // snapshot does not hold (see unresolvedSources): they may or may not be the
 // internet.
-func (g *Graph) layerExposures(ids []string) (exps, unresolved []Exposure, missing []string) {
+//
+// A rule with Destinations (an Azure NSG rule for some addresses only)
+// counts only where it applies to the endpoint's privateIPs; when that
+// cannot be decided an allow is kept and a deny ignored, so the answer
+// errs towards exposed, never towards closed.
+func (g *Graph) layerExposures(ids, privateIPs []string) (exps, unresolved []Exposure, missing []string) {
 	type rule struct {
 		inventory.FirewallRule
 		via string
@@ -676,9 +687,18 @@ func (g *Graph) layerExposures(ids []string) (exps, unresolved []Exposure, missi
 			continue
 		}
 		for _, r := range fw.Firewall.Rules {
-			if r.Direction == inventory.Ingress {
-				rules = append(rules, rule{r, id})
+			if r.Direction != inventory.Ingress {
+				continue
 			}
+			switch applies(r.Destinations, privateIPs) {
+			case destinationNo:
+				continue
+			case destinationUndecided:
+				if r.Action == inventory.Deny {
+					continue
+				}
+			}
+			rules = append(rules, rule{r, id})
 		}
 	}
 	for _, a := range rules {
@@ -715,6 +735,70 @@ func (g *Graph) layerExposures(ids []string) (exps, unresolved []Exposure, missi
 	sortExposures(exps)
 	sortExposures(unresolved)
 	return dedupExposures(exps), dedupExposures(unresolved), missing
+}
+
+// destinationMatch is whether a rule's destinations cover an endpoint.
+type destinationMatch int
+
+const (
+	destinationYes destinationMatch = iota
+	destinationNo
+	destinationUndecided
+)
+
+// applies decides whether a rule with destinations dests applies to an
+// endpoint whose private addresses are privateIPs:
+//   - no destinations, "*"/"Any"/"Internet" or a tag of the cloud's own
+//     network (inventory.LocalSourceTag, "VirtualNetwork"): yes;
+//   - prefixes or addresses that cover every private address: yes (every,
+//     not one: a deny that covers one address of several may miss the one
+//     behind the public address);
+//   - prefixes or addresses only, covering none of them: no;
+//   - anything else (no private address known, an application security
+//     group, another service tag, a partial cover): undecided.
+func applies(dests, privateIPs []string) destinationMatch {
+	if len(dests) == 0 {
+		return destinationYes
+	}
+	for _, d := range dests {
+		if inventory.AnySourceTag(d) || inventory.LocalSourceTag(d) {
+			return destinationYes
+		}
+	}
+	var addrs []netip.Addr
+	for _, ip := range privateIPs {
+		if a, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil {
+			addrs = append(addrs, a.Unmap())
+		}
+	}
+	if len(addrs) == 0 {
+		return destinationUndecided
+	}
+	var prefixes []netip.Prefix
+	decidable := true
+	for _, d := range dests {
+		d = strings.TrimSpace(d)
+		if p, err := netip.ParsePrefix(d); err == nil {
+			prefixes = append(prefixes, p.Masked())
+		} else if a, err := netip.ParseAddr(d); err == nil {
+			prefixes = append(prefixes, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			decidable = false
+		}
+	}
+	covered := 0
+	for _, a := range addrs {
+		if slices.ContainsFunc(prefixes, func(p netip.Prefix) bool { return p.Contains(a) }) {
+			covered++
+		}
+	}
+	switch {
+	case covered == len(addrs):
+		return destinationYes
+	case covered == 0 && decidable:
+		return destinationNo
+	}
+	return destinationUndecided
 }
 
 // unresolvedSources returns the sources of a rule whose addresses the

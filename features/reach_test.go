@@ -469,6 +469,52 @@ func TestReachabilityLayers(t *testing.T) {
 	}
 }
 
+// TestReachabilityDestinations: an NSG rule for some destinations applies
+// only to the endpoints whose private addresses they cover. The reviewer's
+// example: priority 100 denies Internet -> 10.0.1.4:22, priority 200 allows
+// Internet -> *:22; the VM at 10.0.1.4 is closed, the one at 10.0.1.5
+// behind the same NSG is exposed. What cannot be decided keeps the allow
+// and ignores the deny.
+func TestReachabilityDestinations(t *testing.T) {
+	rule := func(action inventory.Action, prio int, dests ...string) inventory.FirewallRule {
+		return inventory.FirewallRule{Direction: inventory.Ingress, Action: action, Priority: prio, Protocol: "tcp",
+			Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"Internet"}, Destinations: dests}
+	}
+	estate := func(private []string, rules ...inventory.FirewallRule) []inventory.Resource {
+		rs := replace(publicEstate(), instance("i-1", func(in *inventory.Instance) {
+			in.Firewalls, in.PrivateIPs = []string{"nsg-1"}, private
+		}))
+		return append(without(rs, "sg-1"), firewall("nsg-1", rules...))
+	}
+	exposed := Reachability{Exposures: []Exposure{{Ports: inventory.PortRange{From: 22, To: 22}, Protocol: "tcp", Source: "Internet",
+		Via: "nsg-1", Address: "54.0.0.1", Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> 54.0.0.1 (i-1) -> nsg-1: allow tcp 22 from Internet"}}}
+	example := []inventory.FirewallRule{rule(inventory.Deny, 100, "10.0.1.4"), rule(inventory.Allow, 200, "*")}
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   Reachability
+	}{
+		{"deny for 10.0.1.4, VM at 10.0.1.4: closed", estate([]string{"10.0.1.4"}, example...), Reachability{}},
+		{"deny for 10.0.1.4, VM at 10.0.1.5: exposed", estate([]string{"10.0.1.5"}, example...), exposed},
+		{"deny for a prefix covering the VM: closed", estate([]string{"10.0.1.5"}, rule(inventory.Deny, 100, "10.0.1.0/24"), rule(inventory.Allow, 200, "*")), Reachability{}},
+		{"deny for VirtualNetwork: closed", estate([]string{"10.0.1.5"}, rule(inventory.Deny, 100, "VirtualNetwork"), rule(inventory.Allow, 200, "*")), Reachability{}},
+		{"deny, no private address known: ignored, exposed", estate(nil, example...), exposed},
+		{"deny for an application security group: undecided, ignored", estate([]string{"10.0.1.4"}, rule(inventory.Deny, 100, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/asg-web"), rule(inventory.Allow, 200, "*")), exposed},
+		{"deny covering one of two private addresses: ignored", estate([]string{"10.0.1.4", "10.0.2.4"}, example...), exposed},
+		{"allow for another VM only: closed", estate([]string{"10.0.1.5"}, rule(inventory.Allow, 200, "10.0.1.4")), Reachability{}},
+		{"allow for an application security group: kept", estate([]string{"10.0.1.5"}, rule(inventory.Allow, 200, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/asg-web")), exposed},
+		{"allow for the VM, no private address known: kept", estate(nil, rule(inventory.Allow, 200, "10.0.1.4")), exposed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, nil).Reachability("i-1")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("Reachability(i-1) (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
 // A database on the provider's public edge (a Cloud SQL public address,
 // an Azure SQL server) is judged by its firewalls alone: no subnet, no
 // route table.

@@ -42,13 +42,24 @@ type roleDef struct {
 	hasNotBlock bool
 }
 
+// When the role definitions or the role assignments cannot all be read,
+// every managed identity of the subscription is marked PermissionsUnknown
+// (by link, once compute has recorded them): an identity with no
+// has_policy edge is then unknown, not harmless.
 func collectAuthorization(ctx context.Context, s scope, out *collectors.Result) error {
+	unknown := func() {
+		s.state.mu.Lock()
+		s.state.permissionsUnknown = true
+		s.state.mu.Unlock()
+	}
 	defsClient, err := armauthorization.NewRoleDefinitionsClient(s.Cred, s.Options)
 	if err != nil {
+		unknown()
 		return s.gap(out, "authorization", "RoleDefinitions.List", "", err)
 	}
 	assignClient, err := armauthorization.NewRoleAssignmentsClient(s.Subscription, s.Cred, s.Options)
 	if err != nil {
+		unknown()
 		return s.gap(out, "authorization", "RoleAssignments.ListForSubscription", "", err)
 	}
 	subScope := "/subscriptions/" + s.Subscription
@@ -71,6 +82,7 @@ func collectAuthorization(ctx context.Context, s scope, out *collectors.Result) 
 		}
 	}); err != nil {
 		defsRead = false
+		unknown()
 		if gerr := s.gap(out, "authorization", "RoleDefinitions.List", "", err); gerr != nil {
 			return gerr
 		}
@@ -118,6 +130,7 @@ func collectAuthorization(ctx context.Context, s scope, out *collectors.Result) 
 		}
 	})
 	if err != nil {
+		unknown()
 		if gerr := s.gap(out, "authorization", "RoleAssignments.ListForSubscription", "", err); gerr != nil {
 			return gerr
 		}

@@ -5,10 +5,22 @@
 // and subscriptions are scanned in parallel with a bound.
 //
 // Credentials come from azidentity.NewDefaultAzureCredential (environment,
-// workload identity, managed identity, Azure CLI …). Options.Endpoint points
-// every client at another Resource Manager: an https URL (a sovereign
-// cloud) keeps the default credential; an http URL is accepted only on
-// loopback (an emulator), where a static token is sent.
+// workload identity, managed identity, Azure CLI …), allowed to get tokens
+// for any tenant: a subscription listed by Subscriptions.List is scanned
+// with a token of its own tenant (its tenantId). A subscription whose
+// token is refused (another tenant the credential cannot reach, a
+// credential rejected there) is a gap of that subscription; only when
+// every subscription is refused does the scan fail.
+//
+// Options.Endpoint points every client at another Resource Manager. The
+// token must be for that cloud: an https URL of a national cloud
+// (management.chinacloudapi.cn, management.usgovcloudapi.net) selects
+// that cloud's configuration, its Entra ID authority and its Resource
+// Manager audience, for the clients and the credential alike; another
+// https URL (Azure Stack Hub, a proxy) asks for a token with the endpoint
+// itself as the audience, from the authority in AZURE_AUTHORITY_HOST, else
+// the public cloud's. An http URL is accepted only on loopback (an
+// emulator), where a static token is sent.
 package azure
 
 import (
@@ -52,7 +64,16 @@ type Options struct {
 	// MaxAttempts bounds the tries of one call, with exponential backoff
 	// on throttling (429), 5xx and dropped connections; default 6.
 	MaxAttempts int
-	MaxBackoff  time.Duration // longest wait between tries; default 20s
+	// MaxBackoff scales the exponential backoff: the first wait is
+	// min(1s, MaxBackoff), then it roughly doubles; default 20s.
+	MaxBackoff time.Duration
+	// MaxRetryAfter is the longest Retry-After a throttling answer may ask
+	// for and still be honoured; default 60s. Resource Manager often asks
+	// for 30 s or more; a longer one is not waited for and the call is a
+	// throttled gap. The SDK has one cap for both, so every wait is
+	// bounded by max(MaxBackoff, MaxRetryAfter), and the whole call by
+	// the context.
+	MaxRetryAfter time.Duration
 	// Timeout bounds each HTTP attempt; default 60s.
 	Timeout time.Duration
 	Now     func() time.Time
@@ -81,6 +102,9 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 20 * time.Second
 	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = 60 * time.Second
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
 	}
@@ -96,7 +120,7 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 			Retry: policy.RetryOptions{
 				MaxRetries:    int32(opts.MaxAttempts - 1),
 				RetryDelay:    min(time.Second, opts.MaxBackoff),
-				MaxRetryDelay: opts.MaxBackoff,
+				MaxRetryDelay: max(opts.MaxBackoff, opts.MaxRetryAfter),
 				TryTimeout:    opts.Timeout,
 			},
 			Transport: &http.Client{Timeout: opts.Timeout},
@@ -106,6 +130,7 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 		// do on a MissingSubscriptionRegistration answer.
 		DisableRPRegistration: true,
 	}
+	var credCloud cloud.Configuration // zero: AZURE_AUTHORITY_HOST, else the public cloud
 	if opts.Endpoint != "" {
 		u, err := url.Parse(opts.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -120,16 +145,14 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 				c.cred = staticToken{}
 			}
 		}
-		base := strings.TrimSuffix(u.String(), "/")
-		co.Cloud = cloud.Configuration{
-			ActiveDirectoryAuthorityHost: cloud.AzurePublic.ActiveDirectoryAuthorityHost,
-			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-				cloud.ResourceManager: {Endpoint: base, Audience: base},
-			},
-		}
+		co.Cloud, credCloud = cloudFor(u)
 	}
 	if c.cred == nil {
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			ClientOptions: policy.ClientOptions{Cloud: credCloud},
+			// Subscriptions of other tenants get tokens of their tenant.
+			AdditionallyAllowedTenants: []string{"*"},
+		})
 		if err != nil {
 			return nil, fmt.Errorf("azure credential (DefaultAzureCredential): %w", err)
 		}
@@ -137,6 +160,40 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	}
 	c.arm = co
 	return c, nil
+}
+
+// cloudFor is the cloud configuration of a Resource Manager endpoint u,
+// for the clients and for the credential: a national cloud's own when u
+// is its Resource Manager; else u as both the endpoint and the token's
+// audience, with the authority left to the credential
+// (AZURE_AUTHORITY_HOST, else the public cloud's).
+func cloudFor(u *url.URL) (clients, credential cloud.Configuration) {
+	base := strings.TrimSuffix(u.String(), "/")
+	if u.Scheme == "https" && (u.Path == "" || u.Path == "/") {
+		for _, c := range []cloud.Configuration{cloud.AzurePublic, cloud.AzureChina, cloud.AzureGovernment} {
+			if rm, ok := c.Services[cloud.ResourceManager]; ok && strings.EqualFold(strings.TrimSuffix(rm.Endpoint, "/"), base) {
+				return c, c
+			}
+		}
+	}
+	return cloud.Configuration{
+		Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+			cloud.ResourceManager: {Endpoint: base, Audience: base},
+		},
+	}, cloud.Configuration{}
+}
+
+// tenantCredential asks cred for tokens of one tenant.
+type tenantCredential struct {
+	cred   azcore.TokenCredential
+	tenant string
+}
+
+func (t tenantCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if o.TenantID == "" {
+		o.TenantID = t.tenant
+	}
+	return t.cred.GetToken(ctx, o)
 }
 
 // loopback reports whether host is 127.0.0.1 (any 127/8), ::1 or localhost.
@@ -148,11 +205,16 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// staticToken is the credential sent to a loopback emulator.
+// staticToken is the credential sent to a loopback emulator: "emulator",
+// or "emulator/<tenant>" when asked for a tenant.
 type staticToken struct{}
 
-func (staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: "emulator", ExpiresOn: time.Now().Add(time.Hour)}, nil
+func (staticToken) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok := "emulator"
+	if o.TenantID != "" {
+		tok += "/" + o.TenantID
+	}
+	return azcore.AccessToken{Token: tok, ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
 // Cloud is Azure.
@@ -173,11 +235,13 @@ func (s scope) inventory() inventory.Scope {
 	return inventory.Scope{Cloud: inventory.Azure, Account: s.Subscription}
 }
 
-// gap records err as a gap of the subscription; it returns err when the
-// whole run must stop (credentials rejected), nil otherwise.
+// gap records err as a gap of the subscription; it returns an error when
+// the subscription's scan must stop: a *refusedError when its token is
+// refused (scanSubscription turns that into one gap of the subscription),
+// nil otherwise.
 func (s scope) gap(out *collectors.Result, service, operation, resource string, err error) error {
 	if fatal(err) {
-		return fmt.Errorf("azure %s %s (%s): %w", service, operation, s.inventory(), err)
+		return &refusedError{service: service, operation: operation, err: err}
 	}
 	out.Gap(inventory.Gap{Cloud: inventory.Azure, Account: s.Subscription, Service: service, Operation: operation,
 		Resource: resource, Reason: classify(err), Message: message(err)})
@@ -216,31 +280,73 @@ func All() []table {
 	return ts
 }
 
+// refusedError is a call whose token was refused: no further call of the
+// subscription can succeed.
+type refusedError struct {
+	service, operation string
+	err                error
+}
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("%s %s: credential refused: %v", e.service, e.operation, e.err)
+}
+
+func (e *refusedError) Unwrap() error { return e.err }
+
 // Collect scans the subscriptions, at most Options.Concurrency at once,
 // each subscription's tables in parallel. Anything denied, throttled or
-// unreachable is a Gap of its subscription. Rejected credentials,
-// cancellation, failing to list the subscriptions, or an endpoint that
-// answered no call at all fail the collection.
+// unreachable is a Gap of its subscription, and so is a subscription whose
+// token is refused (another tenant). Cancellation, failing to list the
+// subscriptions, a credential refused by every subscription, or an
+// endpoint that answered no call at all fail the collection.
 func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	now := c.opts.Now().UTC()
 	subs, err := c.subscriptions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.opts.Logger.Info("azure scan", "subscriptions", subs)
+	ids := make([]string, len(subs))
+	for i, sub := range subs {
+		ids[i] = sub.id
+	}
+	c.opts.Logger.Info("azure scan", "subscriptions", ids)
 	out := &collectors.Result{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.opts.Concurrency)
+	var mu sync.Mutex
+	var refused []error
 	for _, sub := range subs {
-		s := scope{Subscription: sub, Cred: c.cred, Options: c.arm, Now: now, state: newSubscriptionState()}
+		cred := c.cred
+		if sub.tenant != "" {
+			cred = tenantCredential{cred: c.cred, tenant: sub.tenant}
+		}
+		s := scope{Subscription: sub.id, Cred: cred, Options: c.arm, Now: now, state: newSubscriptionState()}
 		out.Scope(s.inventory())
-		g.Go(func() error { return scanSubscription(gctx, s, out) })
+		g.Go(func() error {
+			err := scanSubscription(gctx, s, out)
+			var re *refusedError
+			if !errors.As(err, &re) {
+				return err
+			}
+			// Another tenant, or a credential this subscription refuses:
+			// nothing of it can be read, the others go on.
+			c.opts.Logger.Warn("azure subscription refused the credential", "subscription", sub.id, "tenant", sub.tenant, "error", message(re.err))
+			out.Gap(inventory.Gap{Cloud: inventory.Azure, Account: sub.id, Service: re.service, Operation: re.operation,
+				Reason: inventory.GapAccessDenied, Message: "credential refused for the subscription (another tenant?): " + message(re.err)})
+			mu.Lock()
+			refused = append(refused, fmt.Errorf("subscription %s: %w", sub.id, re))
+			mu.Unlock()
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("azure scan: %w", err)
+	}
+	if len(refused) == len(subs) {
+		return nil, fmt.Errorf("azure: every subscription refused the credential: %w", errors.Join(refused...))
 	}
 	if len(out.Resources) == 0 && len(out.Gaps) > 0 && !slices.ContainsFunc(out.Gaps, func(g inventory.Gap) bool {
 		return g.Reason != inventory.GapUnreachable
@@ -252,14 +358,18 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	return out, nil
 }
 
+// subscription is one subscription to scan and its tenant, "" when not
+// known (named by Options.Subscriptions: the credential's default tenant).
+type subscription struct{ id, tenant string }
+
 // subscriptions resolves what to scan: Options.Subscriptions, else every
-// subscription the credential can list.
-func (c *Collector) subscriptions(ctx context.Context) ([]string, error) {
+// subscription the credential can list, with its tenant.
+func (c *Collector) subscriptions(ctx context.Context) ([]subscription, error) {
 	if len(c.opts.Subscriptions) > 0 {
-		var subs []string
+		var subs []subscription
 		for _, s := range c.opts.Subscriptions {
-			if s = strings.TrimSpace(s); s != "" && !slices.Contains(subs, s) {
-				subs = append(subs, s)
+			if s = strings.TrimSpace(s); s != "" && !slices.ContainsFunc(subs, func(x subscription) bool { return x.id == s }) {
+				subs = append(subs, subscription{id: s})
 			}
 		}
 		return subs, nil
@@ -268,7 +378,7 @@ func (c *Collector) subscriptions(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("azure: subscriptions client: %w", err)
 	}
-	var subs []string
+	var subs []subscription
 	p := client.NewListPager(nil)
 	for p.More() {
 		page, err := p.NextPage(ctx)
@@ -276,8 +386,8 @@ func (c *Collector) subscriptions(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("azure: list subscriptions (pass --subscriptions to name them): %w", err)
 		}
 		for _, s := range page.Value {
-			if id := deref(s.SubscriptionID); id != "" && !slices.Contains(subs, id) {
-				subs = append(subs, id)
+			if id := deref(s.SubscriptionID); id != "" && !slices.ContainsFunc(subs, func(x subscription) bool { return x.id == id }) {
+				subs = append(subs, subscription{id: id, tenant: deref(s.TenantID)})
 			}
 		}
 	}
@@ -288,7 +398,8 @@ func (c *Collector) subscriptions(ctx context.Context) ([]string, error) {
 }
 
 // scanSubscription runs every table of one subscription in parallel, then
-// links what they read across services.
+// links what they read across services. A *refusedError drops what was
+// read: the caller records the subscription's gap.
 func scanSubscription(ctx context.Context, s scope, out *collectors.Result) error {
 	sub := &collectors.Result{}
 	g, gctx := errgroup.WithContext(ctx)
@@ -308,15 +419,25 @@ func scanSubscription(ctx context.Context, s scope, out *collectors.Result) erro
 type subscriptionState struct {
 	mu sync.Mutex
 	// publicIPs maps a public IP address resource id (lower case) to its
-	// address; an address not allocated is absent.
-	publicIPs map[string]string
+	// address and SKU.
+	publicIPs map[string]publicIP
 	// principals maps the principal (object) id of a managed identity to
 	// the identity's resource id.
 	principals map[string]string
+	// permissionsUnknown is set when the role definitions or assignments
+	// could not all be read: the grants of every managed identity are
+	// unknown.
+	permissionsUnknown bool
 }
 
 func newSubscriptionState() *subscriptionState {
-	return &subscriptionState{publicIPs: map[string]string{}, principals: map[string]string{}}
+	return &subscriptionState{publicIPs: map[string]publicIP{}, principals: map[string]string{}}
+}
+
+// publicIP is what is kept of a public IP address resource.
+type publicIP struct {
+	address string // "" when none is allocated
+	sku     string // "Basic", "Standard"; "" when ARM gives none (Basic)
 }
 
 // each reads every page of p, calling f with each; the first error is

@@ -256,23 +256,43 @@ func TestRangeCIDRs(t *testing.T) {
 // TestThrottled: throttling answers are retried; past the bound they are a
 // throttled gap.
 func TestThrottled(t *testing.T) {
-	t.Run("retried", func(t *testing.T) {
+	// The emulator's 429 asks for Retry-After: 1; the backoff of the
+	// tests is 10ms, so a second try after a second is Retry-After honoured.
+	t.Run("retried after Retry-After", func(t *testing.T) {
+		start := time.Now()
 		res, srv := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
-			{Service: "compute", Action: "VirtualMachines.ListAll", Kind: emulator.FaultThrottle, Times: 2},
+			{Service: "compute", Action: "VirtualMachines.ListAll", Kind: emulator.FaultThrottle, Times: 1},
 		}}, Options{})
 		if len(res.Gaps) != 0 {
 			t.Errorf("gaps = %v, want none", res.Gaps)
 		}
-		if got := srv.Requests("compute", "VirtualMachines.ListAll"); got != 3 {
-			t.Errorf("requests = %d, want 3 (2 throttled, 1 served)", got)
+		if got := srv.Requests("compute", "VirtualMachines.ListAll"); got != 2 {
+			t.Errorf("requests = %d, want 2 (1 throttled, 1 served)", got)
+		}
+		if d := time.Since(start); d < time.Second {
+			t.Errorf("scan took %s, want at least the Retry-After of 1s", d)
+		}
+	})
+	t.Run("Retry-After past the bound", func(t *testing.T) {
+		res, srv := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+			{Service: "storage", Action: "StorageAccounts.List", Kind: emulator.FaultThrottle},
+		}}, Options{MaxRetryAfter: time.Millisecond})
+		if len(res.Gaps) != 1 || res.Gaps[0].Reason != inventory.GapThrottled || res.Gaps[0].Operation != "StorageAccounts.List" {
+			t.Errorf("gaps = %v, want one throttled StorageAccounts.List", res.Gaps)
+		}
+		if got := srv.Requests("storage", "StorageAccounts.List"); got != 1 {
+			t.Errorf("requests = %d, want 1: a Retry-After past MaxRetryAfter is not waited for", got)
 		}
 	})
 	t.Run("given up", func(t *testing.T) {
-		res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		res, srv := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
 			{Service: "storage", Action: "StorageAccounts.List", Kind: emulator.FaultThrottle},
 		}}, Options{MaxAttempts: 2})
 		if len(res.Gaps) != 1 || res.Gaps[0].Reason != inventory.GapThrottled || res.Gaps[0].Operation != "StorageAccounts.List" {
 			t.Errorf("gaps = %v, want one throttled StorageAccounts.List", res.Gaps)
+		}
+		if got := srv.Requests("storage", "StorageAccounts.List"); got != 2 {
+			t.Errorf("requests = %d, want 2 (MaxAttempts)", got)
 		}
 	})
 }
@@ -341,4 +361,251 @@ func TestSignals(t *testing.T) {
 			t.Errorf("sql-internal: %s (unknown %t), want no ports signal", sig.ID, sig.Unknown)
 		}
 	}
+}
+
+// demoEstate writes the demo's azure/ files, changed by edit, as a new
+// estate directory (Azure only) and returns it.
+func demoEstate(t *testing.T, edit func(subs, resources []map[string]any) ([]map[string]any, []map[string]any)) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "internal", "emulator", "estates", "demo", "azure")
+	var subs, rs []map[string]any
+	for name, v := range map[string]*[]map[string]any{"subscriptions.json": &subs, "resources.json": &rs} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs, rs = edit(subs, rs)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "azure"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The AWS files at the root are part of every estate.
+	root := filepath.Dir(src)
+	files, err := filepath.Glob(filepath.Join(root, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, v := range map[string]any{"subscriptions.json": subs, "resources.json": rs} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "azure", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// armResource returns the resource of rs whose id ends in suffix.
+func armResource(t *testing.T, rs []map[string]any, suffix string) map[string]any {
+	t.Helper()
+	for _, r := range rs {
+		if id, _ := r["id"].(string); strings.HasSuffix(id, suffix) {
+			return r
+		}
+	}
+	t.Fatalf("no resource %s in the demo estate", suffix)
+	return nil
+}
+
+func signalOf(sigs map[string][]inventory.Signal, id string, sig inventory.SignalID) (inventory.Signal, bool) {
+	for _, s := range sigs[id] {
+		if s.ID == sig {
+			return s, true
+		}
+	}
+	return inventory.Signal{}, false
+}
+
+// TestPermissionsDenied: when the role assignments or definitions cannot
+// be read, az-web-1's managed identity is not harmless: its exposed admin
+// role is unknown.
+func TestPermissionsDenied(t *testing.T) {
+	vm := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/az-web-1"
+	for _, op := range []string{"RoleAssignments.ListForSubscription", "RoleDefinitions.List"} {
+		t.Run(op, func(t *testing.T) {
+			res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+				{Service: "authorization", Action: op, Kind: emulator.FaultDenied},
+			}}, Options{})
+			if !slices.ContainsFunc(res.Gaps, func(g inventory.Gap) bool {
+				return g.Operation == op && g.Reason == inventory.GapAccessDenied
+			}) {
+				t.Errorf("gaps = %v, want %s denied", res.Gaps, op)
+			}
+			identity := vm + "/providers/Microsoft.ManagedIdentity/identities/default"
+			i := slices.IndexFunc(res.Resources, func(r inventory.Resource) bool { return r.ID == identity })
+			if i < 0 || !res.Resources[i].ServiceAccount.PermissionsUnknown {
+				t.Errorf("identity %s not marked PermissionsUnknown", identity)
+			}
+			sigs := features.Detect(features.NewGraph(res.Resources, res.Gaps), testNow)
+			got, ok := signalOf(sigs, vm, "privileges.exposed_admin_role")
+			if !ok || !got.Unknown {
+				t.Errorf("az-web-1 privileges.exposed_admin_role = %+v (present %t), want unknown; signals: %+v", got, ok, sigs[vm])
+			}
+		})
+	}
+}
+
+// TestContainersDenied: an account whose containers cannot be listed is a
+// bucket of its own, with the account's settings and an unknown ACL: the
+// account that allows public blob access is unknown, the one that blocks
+// it is still not public.
+func TestContainersDenied(t *testing.T) {
+	res, _ := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		{Service: "storage", Action: "BlobContainers.List", Kind: emulator.FaultDenied},
+	}}, Options{})
+	p := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts/"
+	public, private := p+"stpublicdemo", p+"stprivatedemo"
+	for _, id := range []string{public, private} {
+		if !slices.ContainsFunc(res.Gaps, func(g inventory.Gap) bool {
+			return g.Operation == "BlobContainers.List" && g.Resource == id+"/blobServices/default/containers" && g.Reason == inventory.GapAccessDenied
+		}) {
+			t.Errorf("gaps = %v, want BlobContainers.List denied on %s", res.Gaps, id)
+		}
+	}
+	buckets := byNativeType(res.Resources, "Microsoft.Storage/")
+	var ids []string
+	for _, b := range buckets {
+		ids = append(ids, b.ID)
+		if err := b.Validate(); err != nil {
+			t.Error(err)
+		}
+		if b.Kind != inventory.KindBucket || b.NativeType != "Microsoft.Storage/storageAccounts" || b.Bucket == nil ||
+			!slices.Equal(b.Bucket.Unknown, []inventory.BucketSetting{inventory.BucketACL}) {
+			t.Errorf("placeholder %s = kind %s, native %s, bucket %+v; want a bucket of the account with its ACL unknown", b.ID, b.Kind, b.NativeType, b.Bucket)
+		}
+	}
+	if diff := cmp.Diff(ids, []string{private, public}); diff != "" {
+		t.Errorf("storage resources (-got +want):\n%s", diff)
+	}
+	sigs := features.Detect(features.NewGraph(res.Resources, res.Gaps), testNow)
+	if got, ok := signalOf(sigs, public, "privileges.public_bucket"); !ok || !got.Unknown {
+		t.Errorf("stpublicdemo public_bucket = %+v (present %t), want unknown", got, ok)
+	}
+	if got, ok := signalOf(sigs, private, "privileges.public_bucket"); ok {
+		t.Errorf("stprivatedemo public_bucket = %+v, want none: the account blocks public blob access", got)
+	}
+}
+
+// TestNoNSG: an interface with no NSG at either layer is open on every
+// port behind a Basic public IP (or one without a SKU) and closed behind a
+// Standard one.
+func TestNoNSG(t *testing.T) {
+	vm := "/subscriptions/" + demoSub + "/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/az-web-1"
+	for _, tt := range []struct {
+		sku     string // "" drops the sku
+		exposed bool
+	}{{"Basic", true}, {"", true}, {"Standard", false}} {
+		t.Run("sku "+tt.sku, func(t *testing.T) {
+			dir := demoEstate(t, func(subs, rs []map[string]any) ([]map[string]any, []map[string]any) {
+				delete(armResource(t, rs, "/networkInterfaces/nic-az-web-1")["properties"].(map[string]any), "networkSecurityGroup")
+				for _, sn := range armResource(t, rs, "/virtualNetworks/vnet-prod")["properties"].(map[string]any)["subnets"].([]any) {
+					delete(sn.(map[string]any)["properties"].(map[string]any), "networkSecurityGroup")
+				}
+				pip := armResource(t, rs, "/publicIPAddresses/pip-az-web-1")
+				if tt.sku == "" {
+					delete(pip, "sku")
+				} else {
+					pip["sku"] = map[string]any{"name": tt.sku}
+				}
+				return subs, rs
+			})
+			res, _ := scan(t, dir, emulator.Options{}, Options{})
+			for _, r := range res.Resources {
+				if err := r.Validate(); err != nil {
+					t.Error(err)
+				}
+			}
+			g := features.NewGraph(res.Resources, res.Gaps)
+			r := g.Reachability(vm)
+			if r.Unknown {
+				t.Errorf("Reachability(az-web-1) = %+v, want known", r)
+			}
+			reach, _ := r.Port("tcp", 22)
+			if got := reach == features.Reachable; got != tt.exposed {
+				t.Errorf("port 22 reachable = %t, want %t; %+v", got, tt.exposed, r)
+			}
+			sig, ok := signalOf(features.Detect(g, testNow), vm, "ports.admin_port_internet")
+			if got := ok && !sig.Unknown; got != tt.exposed {
+				t.Errorf("admin_port_internet = %t (%+v), want %t", got, sig, tt.exposed)
+			}
+		})
+	}
+	// The subnet unread: its NSG association is unknown, and so is the
+	// exposure, whatever the SKU.
+	dir := demoEstate(t, func(subs, rs []map[string]any) ([]map[string]any, []map[string]any) {
+		delete(armResource(t, rs, "/networkInterfaces/nic-az-web-1")["properties"].(map[string]any), "networkSecurityGroup")
+		return subs, rs
+	})
+	res, _ := scan(t, dir, emulator.Options{Faults: []emulator.Fault{
+		{Service: "network", Action: "VirtualNetworks.ListAll", Kind: emulator.FaultDenied},
+	}}, Options{})
+	if r := features.NewGraph(res.Resources, res.Gaps).Reachability(vm); !r.Unknown {
+		t.Errorf("Reachability(az-web-1) with its subnet unread = %+v, want unknown", r)
+	}
+}
+
+// TestOtherTenant: a subscription of another tenant that refuses the
+// token is a gap of its own; the other subscriptions are scanned. Listed
+// subscriptions get tokens of their own tenant; when every subscription
+// refuses the credential the scan fails.
+func TestOtherTenant(t *testing.T) {
+	const other = "00000000-0000-0000-0000-0000000000b2"
+	dir := demoEstate(t, func(subs, rs []map[string]any) ([]map[string]any, []map[string]any) {
+		return append(subs, map[string]any{"id": "/subscriptions/" + other, "subscriptionId": other,
+			"tenantId": "00000000-0000-0000-0000-0000000000f2", "displayName": "other tenant", "state": "Enabled"}), rs
+	})
+	t.Run("named", func(t *testing.T) {
+		res, _ := scan(t, dir, emulator.Options{}, Options{Subscriptions: []string{demoSub, other}})
+		var gaps []inventory.Gap
+		for _, g := range res.Gaps {
+			if g.Account == other {
+				gaps = append(gaps, g)
+			}
+		}
+		if len(gaps) != 1 || gaps[0].Reason != inventory.GapAccessDenied || !strings.Contains(gaps[0].Message, "InvalidAuthenticationTokenTenant") {
+			t.Errorf("gaps of %s = %v, want one access denied with InvalidAuthenticationTokenTenant", other, gaps)
+		}
+		if len(byNativeType(res.Resources, "Microsoft.Compute/virtualMachines")) == 0 {
+			t.Error("no VM of the home subscription collected")
+		}
+	})
+	t.Run("listed", func(t *testing.T) {
+		res, _ := scan(t, dir, emulator.Options{}, Options{})
+		if len(res.Gaps) != 0 || len(res.Scopes) != 2 {
+			t.Errorf("scopes %v, gaps %v; want both subscriptions scanned with their tenant's token", res.Scopes, res.Gaps)
+		}
+	})
+	t.Run("every subscription refused", func(t *testing.T) {
+		e, err := emulator.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := emulator.Start(e, "127.0.0.1:0", emulator.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		c, err := New(context.Background(), Options{Endpoint: srv.URL(), Subscriptions: []string{other}, MaxBackoff: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Collect(context.Background()); err == nil || !strings.Contains(err.Error(), "refused") {
+			t.Errorf("Collect = %v, want the credential refused everywhere", err)
+		}
+	})
 }

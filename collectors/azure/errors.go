@@ -52,8 +52,10 @@ func classify(err error) inventory.GapReason {
 	return inventory.GapError
 }
 
-// fatal reports whether err means no further call can succeed because the
-// credential is rejected or cannot get a token.
+// fatal reports whether err means no further call on the subscription can
+// succeed because the credential is refused there or cannot get a token
+// (another tenant): the subscription is a gap (Collect), the scan fails
+// only when every subscription refuses it.
 func fatal(err error) bool {
 	var af *azidentity.AuthenticationFailedError
 	var cu *azidentity.AuthenticationRequiredError

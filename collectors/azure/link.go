@@ -15,10 +15,15 @@ import (
 //     "interface";
 //   - an interface's firewalls are its subnet's NSG and its own, in that
 //     order, and its public IP ids become their addresses;
+//   - an interface with a public IP and no NSG at either layer gets the
+//     synthetic firewall of its public IPs' SKU (impliedFirewall), when its
+//     subnet and every public IP were read;
 //   - a VM takes its interfaces' addresses, firewalls and subnet (the
 //     primary interface's) with the edges;
 //   - a principal of a role assignment that is a managed identity of a VM
-//     becomes that identity: the has_policy edges move to it.
+//     becomes that identity: the has_policy edges move to it;
+//   - when the role assignments or definitions could not all be read,
+//     every managed identity is PermissionsUnknown.
 func link(s scope, out *collectors.Result) {
 	byID := map[string]*inventory.Resource{}
 	for i := range out.Resources {
@@ -54,9 +59,11 @@ func link(s scope, out *collectors.Result) {
 	s.state.mu.Lock()
 	publicIPs := s.state.publicIPs
 	principals := s.state.principals
+	permissionsUnknown := s.state.permissionsUnknown
 	s.state.mu.Unlock()
 
 	ifaces := map[string]*inventory.Interface{}
+	var implied []inventory.Resource
 	for i := range out.Resources {
 		r := &out.Resources[i]
 		in := r.Interface
@@ -74,19 +81,30 @@ func link(s scope, out *collectors.Result) {
 			fws = appendUniq(fws, fw)
 		}
 		in.Firewalls = fws
-		var addrs []string
+		var addrs, skus []string
+		allSeen := true
 		for _, id := range in.PublicIPs {
-			a, seen := publicIPs[strings.ToLower(id)]
+			pip, seen := publicIPs[strings.ToLower(id)]
 			switch {
 			case !seen:
 				// Not listed (a gap says why): a public address whose value
 				// is unknown; the id stands for it.
 				addrs = appendUniq(addrs, id)
-			case a != "":
-				addrs = appendUniq(addrs, a)
+				allSeen = false
+			case pip.address != "":
+				addrs = appendUniq(addrs, pip.address)
+				skus = append(skus, pip.sku)
 			}
 		}
 		in.PublicIPs = addrs
+		// With no NSG at either layer, the public IP's SKU decides; only
+		// when the subnet was read (its NSG association is known) and
+		// every public IP too, else reach reports the firewall unknown.
+		if sn := byID[strings.ToLower(in.SubnetID)]; len(in.Firewalls) == 0 && len(skus) > 0 && allSeen && sn != nil && sn.Kind == inventory.KindSubnet {
+			fw := impliedFirewall(s, r, skus)
+			in.Firewalls = []string{fw.ID}
+			implied = append(implied, fw)
+		}
 		if in.InstanceID != "" {
 			r.AddEdge(inventory.RelAttachedTo, in.InstanceID)
 		}
@@ -109,6 +127,14 @@ func link(s scope, out *collectors.Result) {
 		}
 	}
 
+	if permissionsUnknown {
+		for i := range out.Resources {
+			if r := &out.Resources[i]; r.ServiceAccount != nil && strings.HasPrefix(r.NativeType, "Microsoft.ManagedIdentity/") {
+				r.ServiceAccount.PermissionsUnknown = true
+			}
+		}
+	}
+
 	// Managed identities that hold role assignments.
 	identities := map[string]*inventory.Resource{}
 	for oid, id := range principals {
@@ -128,6 +154,28 @@ func link(s scope, out *collectors.Result) {
 		}
 	}
 	out.Resources = slices.DeleteFunc(out.Resources, func(r inventory.Resource) bool { return moved[r.ID] })
+	out.Resources = append(out.Resources, implied...)
+}
+
+// impliedFirewall is the synthetic firewall of an interface that no NSG
+// guards, at either layer, with public IPs of the SKUs skus: a Basic
+// public IP (or one without a SKU, which is Basic) admits every inbound
+// connection from anywhere; with only Standard public IPs nothing is
+// admitted until an NSG allows it.
+func impliedFirewall(s scope, nic *inventory.Resource, skus []string) inventory.Resource {
+	r := inventory.Resource{ID: nic.ID + "/implied", Cloud: inventory.Azure, Account: s.Subscription, Region: nic.Region,
+		Kind: inventory.KindFirewall, NativeType: "Microsoft.Network/networkInterfaces/implied"}
+	rule := inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Deny, Priority: 65500, Protocol: inventory.ProtoAll,
+		Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"*"},
+		Description: "no NSG on the interface or its subnet: a Standard public IP admits nothing inbound"}
+	r.Name = nic.Name + " without NSG (Standard public IP: closed)"
+	if slices.ContainsFunc(skus, func(sku string) bool { return !strings.EqualFold(sku, "Standard") }) {
+		rule.Action = inventory.Allow
+		rule.Description = "no NSG on the interface or its subnet: a Basic public IP admits everything inbound"
+		r.Name = nic.Name + " without NSG (Basic public IP: open)"
+	}
+	r.Firewall = &inventory.Firewall{Rules: []inventory.FirewallRule{rule}, Layer: inventory.FirewallLayerInterface}
+	return r
 }
 
 // linkInstance fills a VM's network facts from its interfaces.

@@ -23,6 +23,11 @@ import (
 // network gets a synthetic main route table holding the system routes
 // (id "<vnet id>/systemRoutes"), and a user-defined table keeps the system
 // default route unless it replaces 0.0.0.0/0 itself.
+//
+// A public IP's SKU decides what reaches an interface that no NSG guards,
+// at either layer: a Basic public IP admits everything, a Standard one
+// nothing ("secure by default"). link gives such an interface a synthetic
+// firewall saying so (id "<nic id>/implied").
 func networkTables() []table {
 	return []table{{Service: "network", List: func(ctx context.Context, s scope, out *collectors.Result) error {
 		return collectNetwork(ctx, s, out)
@@ -87,8 +92,10 @@ func securityGroups(ctx context.Context, s scope, out *collectors.Result) error 
 // nsgRules normalizes one security rule: one FirewallRule per destination
 // port range. Sources keep the prefixes and service tags as written
 // ("Internet", "*", "VirtualNetwork", "AzureLoadBalancer", CIDRs);
-// application security groups are SourceGroups. For outbound rules,
-// Sources are the destinations.
+// application security groups are SourceGroups. Inbound rules keep their
+// destination prefixes and destination application security groups (by
+// id) as Destinations, which reach matches against each endpoint's private
+// addresses. For outbound rules, Sources are the destinations.
 func nsgRules(rule *armnetwork.SecurityRule) []inventory.FirewallRule {
 	if rule == nil || rule.Properties == nil {
 		return nil
@@ -121,6 +128,16 @@ func nsgRules(rule *armnetwork.SecurityRule) []inventory.FirewallRule {
 	for _, g := range groups {
 		if g != nil {
 			base.SourceGroups = appendUniq(base.SourceGroups, deref(g.ID))
+		}
+	}
+	if base.Direction == inventory.Ingress {
+		for _, x := range append(derefs([]*string{p.DestinationAddressPrefix}), derefs(p.DestinationAddressPrefixes)...) {
+			base.Destinations = appendUniq(base.Destinations, x)
+		}
+		for _, g := range p.DestinationApplicationSecurityGroups {
+			if g != nil {
+				base.Destinations = appendUniq(base.Destinations, deref(g.ID))
+			}
 		}
 	}
 	ranges := append(derefs([]*string{p.DestinationPortRange}), derefs(p.DestinationPortRanges)...)
@@ -232,7 +249,11 @@ func publicIPs(ctx context.Context, s scope, out *collectors.Result) error {
 			}
 			// "" when no address is allocated (a dynamic address of a
 			// deallocated VM): not public while it has none.
-			s.state.publicIPs[strings.ToLower(*ip.ID)] = deref(ip.Properties.IPAddress)
+			pip := publicIP{address: deref(ip.Properties.IPAddress)}
+			if ip.SKU != nil {
+				pip.sku = string(deref(ip.SKU.Name))
+			}
+			s.state.publicIPs[strings.ToLower(*ip.ID)] = pip
 		}
 	})
 }

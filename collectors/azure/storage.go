@@ -17,8 +17,12 @@ import (
 // account's settings: allowBlobPublicAccess false is block public access
 // (all four switches), an unset one allows; minimum TLS version, shared key
 // access and the storage firewall's default action. A storage account is
-// not a resource of its own; an account whose containers could not be
-// listed is a gap naming the account.
+// not a resource of its own, except when its containers could not be
+// listed: then the account stands for them, a bucket with the account's id
+// and settings whose ACL (the containers' public access) is Unknown, and a
+// gap names the container listing ("<account id>/blobServices/default/
+// containers"). An account that blocks public blob access is so still
+// known not to be public.
 func storageTables() []table {
 	return []table{{Service: "storage", List: collectStorage}}
 }
@@ -71,9 +75,14 @@ func collectStorage(ctx context.Context, s scope, out *collectors.Result) error 
 			}
 		})
 		if err != nil {
-			if gerr := s.gap(out, "storage", "BlobContainers.List", *a.ID, err); gerr != nil {
+			if gerr := s.gap(out, "storage", "BlobContainers.List", *a.ID+"/blobServices/default/containers", err); gerr != nil {
 				return gerr
 			}
+			r := s.resource(*a.ID, inventory.KindBucket, "Microsoft.Storage/storageAccounts", a.Name, a.Location, a.Tags)
+			b := base
+			b.Unknown = []inventory.BucketSetting{inventory.BucketACL}
+			r.Bucket = &b
+			out.Add(r)
 		}
 	}
 	return nil

@@ -26,6 +26,12 @@ import (
 //     scope, role definitions) are listed the same way, by their full ARM
 //     id.
 //
+// The first subscription's tenantId is the home tenant of the emulated
+// credential: a call on a subscription of another tenant is refused with
+// 401 InvalidAuthenticationTokenTenant, as ARM refuses a token of the
+// wrong issuer, unless its bearer token is "emulator/<that tenant id>"
+// (what the collector's static token sends when asked for a tenant).
+//
 // A list call returns the resources of the type it names under the scope
 // of its path, in the order of the file, in pages (Options.PageSize) linked
 // by nextLink. The bodies are served as written, so an estate can carry
@@ -210,8 +216,16 @@ func (s *Server) serveAzure(w http.ResponseWriter, hr *http.Request) {
 		s.writeARMPage(w, hr, e.Subscriptions)
 		return
 	}
-	if !e.hasSubscription(call.Sub) {
+	tenant, ok := e.subscriptionTenant(call.Sub)
+	if !ok {
 		writeARMError(w, http.StatusNotFound, "SubscriptionNotFound", "The subscription '"+call.Sub+"' could not be found.")
+		return
+	}
+	if home := e.homeTenant(); tenant != "" && !strings.EqualFold(tenant, home) &&
+		!strings.EqualFold(strings.TrimPrefix(hr.Header.Get("Authorization"), "Bearer "), "emulator/"+tenant) {
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+tenant+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
+		writeARMError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant",
+			"The access token is from the wrong issuer 'https://sts.windows.net/"+home+"/'. It must match the tenant 'https://sts.windows.net/"+tenant+"/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/"+tenant+"' to get the token.")
 		return
 	}
 	if call.One {
@@ -239,16 +253,33 @@ func (s *Server) serveAzure(w http.ResponseWriter, hr *http.Request) {
 	s.writeARMPage(w, hr, items)
 }
 
-func (e *AzureEstate) hasSubscription(id string) bool {
+// subscriptionTenant returns the tenant of subscription id, and whether
+// the subscription exists.
+func (e *AzureEstate) subscriptionTenant(id string) (string, bool) {
 	for _, b := range e.Subscriptions {
 		var head struct {
-			ID string `json:"subscriptionId"`
+			ID     string `json:"subscriptionId"`
+			Tenant string `json:"tenantId"`
 		}
 		if json.Unmarshal(b, &head) == nil && strings.EqualFold(head.ID, id) {
-			return true
+			return head.Tenant, true
 		}
 	}
-	return false
+	return "", false
+}
+
+// homeTenant is the first subscription's tenant: the emulated
+// credential's own.
+func (e *AzureEstate) homeTenant() string {
+	for _, b := range e.Subscriptions {
+		var head struct {
+			Tenant string `json:"tenantId"`
+		}
+		if json.Unmarshal(b, &head) == nil {
+			return head.Tenant
+		}
+	}
+	return ""
 }
 
 // writeARMPage writes one page of items, {"value": [...], "nextLink": …},
@@ -289,6 +320,8 @@ func (s *Server) azureFault(w http.ResponseWriter, hr *http.Request, call armCal
 			"The client 'emulated' with object id '00000000-0000-0000-0000-00000000e0e0' does not have authorization to perform action '%s/read' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
 			call.Type, hr.URL.Path))
 	case FaultThrottle:
+		// ARM says when to come back; clients that honour it wait 1 s.
+		w.Header().Set("Retry-After", "1")
 		writeARMError(w, http.StatusTooManyRequests, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00.")
 	case FaultOptIn:
 		writeARMError(w, http.StatusConflict, "MissingSubscriptionRegistration", "The subscription is not registered to use namespace '"+strings.SplitN(call.Type, "/", 2)[0]+"'.")

@@ -181,7 +181,12 @@ type FirewallRule struct {
 	Ports        PortRange `json:"ports"`
 	Sources      []string  `json:"sources,omitempty"`
 	SourceGroups []string  `json:"source_groups,omitempty"`
-	Description  string    `json:"description,omitempty"`
+	// Destinations narrow an ingress rule to some addresses of what the
+	// firewall protects, as the cloud writes them (CIDRs, addresses,
+	// "*"/"Any", "VirtualNetwork" and other service tags, application
+	// security group ids: Azure NSG destinations); empty means any.
+	Destinations []string `json:"destinations,omitempty"`
+	Description  string   `json:"description,omitempty"`
 }
 
 // Firewall is a security group, a firewall rule set or an NSG.
