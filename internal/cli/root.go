@@ -101,6 +101,7 @@ likely each resource is to be attacked with a trained model, and plans fixes.`,
 		NewReportCommand(g),
 		NewFixCommand(g),
 		NewSnapshotsCommand(g),
+		NewFeedsCommand(g),
 		NewFeaturesCommand(g),
 		NewVersionCommand(g),
 	)

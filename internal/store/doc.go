@@ -31,12 +31,24 @@
 //	data/<snap>/asm/<model>/r/<resource>  StoredAssessment
 //	data/<snap>/asm/<model>/set           assessmentSet {model, count, written}: written last,
 //	                                      so a set being replaced reads as absent, never as half
+//	feed/<feed>/info                      FeedInfo of the current copy of feed "kev" or "epss":
+//	                                      {source, version, date, count, fetched, origin, generation}
+//	feed/<feed>/g/<gen>/<CVE>             one entry of copy <gen>: feeds.KEVEntry, or {"e": score,
+//	                                      "p": percentile} for EPSS; a lookup is one point read
+//	feed/<feed>/pend/<gen>                copy <gen> is being written, or replaced and being removed
 //
 // The directory also holds a POSTURE-STORE file, written when Open creates
 // the store. Open refuses a non-empty directory without it before Badger
 // touches anything (Badger would rewrite another database's MANIFEST and
 // delete table files it does not know), and refuses a database whose
 // meta/format it does not read.
+//
+// A feed copy is written in batches under a new generation id (made like a
+// snapshot id) while marked pending; one transaction then points
+// feed/<feed>/info at it and marks the previous copy pending, whose entries
+// are then deleted. Readers follow info, so they see the old copy or the
+// new one, never a mix, and a failed or interrupted update keeps the old
+// copy. The next update of that feed deletes any pending copy's entries.
 //
 // Everything a snapshot owns lives under data/<snap>/, so removing a
 // snapshot is one prefix deletion. Snapshot ids look like
