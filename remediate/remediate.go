@@ -135,8 +135,10 @@ func Catalogue() []Fix {
 }
 
 // Plans plans every fixable signal. signals maps a resource id to its
-// signals (as features.Detect returns them). Unknown signals, signals no fix
-// handles and signals on resources of another cloud yield nothing. Plans are
+// signals (as features.Detect returns them). Unknown signals, suppressed
+// signals (a mutelist rule accepted them), signals no fix handles and
+// signals on resources of another cloud yield nothing: a plan several
+// signals need stays while one of them is not suppressed. Plans are
 // deduplicated by ID — the first signal, in resource-id then signal order,
 // names the plan and the blast radii are merged — and ordered by the
 // catalogue, then by ID.
@@ -172,7 +174,7 @@ func Plans(in Input, signals map[string][]inventory.Signal) ([]Plan, error) {
 	rank := make(map[string]int) // plan id -> catalogue order
 	for _, rid := range ids {
 		for _, sig := range signals[rid] {
-			if sig.Unknown {
+			if sig.Unknown || sig.Suppressed != nil {
 				continue
 			}
 			e, ok := bySignal[sig.ID]

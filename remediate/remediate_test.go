@@ -679,3 +679,61 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s (-got +want):\n%s", path, diff)
 	}
 }
+
+// TestSuppressedSignalsPlanNothing: a signal a mutelist suppressed feeds no
+// plan, but a plan that another, unsuppressed signal needs stays — the
+// shared security group is one plan for web-1 and web-2.
+func TestSuppressedSignalsPlanNothing(t *testing.T) {
+	const ssh, imds = inventory.SignalID("ports.admin_port_internet"), inventory.SignalID("passwords.imdsv1_exposed")
+	type muted struct {
+		resource string
+		signal   inventory.SignalID
+	}
+	for _, tc := range []struct {
+		name  string
+		muted []muted
+		want  map[string]int // plans per resource the calls change, for the resources checked
+	}{
+		{"nothing suppressed", nil, map[string]int{sgWeb: 1, web1: 2, web2: 2}},
+		{"web-1's SSH: web-2 still needs the shared group's plan", []muted{{web1, ssh}}, map[string]int{sgWeb: 1, web1: 2, web2: 2}},
+		{"SSH on both: no plan on the group", []muted{{web1, ssh}, {web2, ssh}}, map[string]int{sgWeb: 0, web1: 2, web2: 2}},
+		{"web-1's IMDSv1: only web-2's metadata plan", []muted{{web1, imds}}, map[string]int{sgWeb: 1, web1: 1, web2: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, signals := detected(t, estate())
+			for _, m := range tc.muted {
+				found := false
+				for i, s := range signals[m.resource] {
+					if s.ID == m.signal {
+						signals[m.resource][i].Suppressed = &inventory.Suppression{Rule: "test", Reason: "accepted"}
+						found = true
+					}
+				}
+				if !found {
+					t.Fatalf("no %s on %s to suppress", m.signal, m.resource)
+				}
+			}
+			plans, err := remediate.Plans(in, signals)
+			if err != nil {
+				t.Fatalf("Plans: %v", err)
+			}
+			got := map[string]int{}
+			for id := range tc.want {
+				got[id] = 0
+			}
+			for _, p := range plans {
+				if _, ok := tc.want[p.Resource]; ok {
+					got[p.Resource]++
+				}
+				for _, m := range tc.muted {
+					if p.Signal == m.signal && p.Resource == m.resource {
+						t.Errorf("plan %s fixes the suppressed %s on %s", p.ID, m.signal, m.resource)
+					}
+				}
+			}
+			if diff := cmp.Diff(got, tc.want); diff != "" {
+				t.Errorf("plans per resource (-got +want):\n%s", diff)
+			}
+		})
+	}
+}

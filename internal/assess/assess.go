@@ -11,6 +11,7 @@ import (
 
 	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/inventory"
+	"github.com/posture-dev/posture/internal/suppress"
 	"github.com/posture-dev/posture/model"
 )
 
@@ -19,27 +20,54 @@ const Reasons = 3
 
 // Result is an assessed snapshot.
 type Result struct {
-	Graph       *features.Graph
-	Signals     map[string][]inventory.Signal // by resource id
-	Vectors     map[string]features.Vector    // by resource id
-	Assessments []inventory.Assessment        // riskiest first
+	Graph   *features.Graph
+	Signals map[string][]inventory.Signal // by resource id; suppressed ones marked
+	// Vectors are what the model scored, by resource id: with the
+	// features of suppressed signals cleared.
+	Vectors     map[string]features.Vector
+	Assessments []inventory.Assessment // riskiest first
+	Suppressed  int                    // signals a mutelist rule suppressed
+}
+
+// Options are what Run may apply besides the model.
+type Options struct {
+	// Mutelist, when set, marks the signals its live rules match as
+	// suppressed. A suppressed signal stays in Signals and in its
+	// assessment, but the features it sets (and the derived features its
+	// fix would clear, features.Schema.ClearedBy) are cleared before
+	// scoring, so it does not raise the risk.
+	Mutelist *suppress.List
+	// MuteAt is when the mutelist's expiries are judged: the wall clock,
+	// not the snapshot's time. Zero means the snapshot's time.
+	MuteAt time.Time
 }
 
 // Run assesses resources as of now (the snapshot's time, so re-scoring an
 // old snapshot gives the answer it would have given then).
 func Run(resources []inventory.Resource, gaps []inventory.Gap, m *model.Model, now time.Time) (*Result, error) {
+	return RunWith(resources, gaps, m, now, Options{})
+}
+
+// RunWith is Run with a mutelist.
+func RunWith(resources []inventory.Resource, gaps []inventory.Gap, m *model.Model, now time.Time, o Options) (*Result, error) {
 	if err := m.Check(features.Current); err != nil {
 		return nil, err
 	}
 	g := features.NewGraph(resources, gaps)
 	sigs := features.Detect(g, now)
+	muteAt := o.MuteAt
+	if muteAt.IsZero() {
+		muteAt = now
+	}
+	suppressed := o.Mutelist.Apply(sigs, g.Resource, muteAt)
 	vecs := features.Extract(g, sigs, now)
-	res := &Result{Graph: g, Signals: sigs, Vectors: make(map[string]features.Vector, len(vecs))}
+	res := &Result{Graph: g, Signals: sigs, Vectors: make(map[string]features.Vector, len(vecs)), Suppressed: suppressed}
 	for _, v := range vecs {
 		r := g.Resource(v.Resource)
 		if r == nil {
 			return nil, fmt.Errorf("assess: vector for unknown resource %s", v.Resource)
 		}
+		clearSuppressed(v.Values, sigs[v.Resource])
 		res.Vectors[v.Resource] = v
 		res.Assessments = append(res.Assessments, inventory.Assessment{
 			Resource: *r,
@@ -56,6 +84,19 @@ func Run(resources []inventory.Resource, gaps []inventory.Gap, m *model.Model, n
 		return a.Resource.ID < b.Resource.ID
 	})
 	return res, nil
+}
+
+// clearSuppressed zeroes, in a resource's vector, the features its
+// suppressed signals set and the derived features their fix would clear.
+func clearSuppressed(values []float64, sigs []inventory.Signal) {
+	for _, s := range sigs {
+		if s.Suppressed == nil {
+			continue
+		}
+		for _, i := range features.Current.ClearedBy(s.ID) {
+			values[i] = 0
+		}
+	}
 }
 
 // CountSignals counts the signals detected (not unknown) in a snapshot.

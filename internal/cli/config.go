@@ -31,6 +31,7 @@ import (
 //	azure:
 //	  subscriptions: [00000000-0000-0000-0000-000000000000]
 //	  endpoint: http://127.0.0.1:4566
+//	mutelist: mutelist.yaml
 type Config struct {
 	AWS struct {
 		Profile            string   `yaml:"profile"`
@@ -57,6 +58,10 @@ type Config struct {
 		Timeout     string `yaml:"timeout"`
 		Keep        int    `yaml:"keep"`
 	} `yaml:"scan"`
+	// Mutelist is the suppression rules file score, report and fix use
+	// when --mutelist is not given; a relative path is relative to the
+	// config file's directory.
+	Mutelist string `yaml:"mutelist"`
 }
 
 // defaultConfigPath is where the config file is looked for when --config

@@ -44,7 +44,18 @@ func NewFixCommand(g *Global) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(plans)
 			}
-			return remediate.Text(g.Out, plans)
+			if err := remediate.Text(g.Out, plans); err != nil {
+				return err
+			}
+			if a.Suppressed > 0 {
+				what := fmt.Sprintf("%d signals", a.Suppressed)
+				if a.Suppressed == 1 {
+					what = "1 signal"
+				}
+				_, err := fmt.Fprintf(g.Out, "\n%s suppressed by the mutelist: not planned (a plan an unsuppressed signal also needs is kept).\n", what)
+				return err
+			}
+			return nil
 		},
 	}
 	o.bind(cmd.Flags())

@@ -6,13 +6,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/assess"
 	"github.com/posture-dev/posture/internal/inventory"
 	"github.com/posture-dev/posture/internal/report"
 	"github.com/posture-dev/posture/internal/store"
+	"github.com/posture-dev/posture/internal/suppress"
 	"github.com/posture-dev/posture/model"
 	"github.com/posture-dev/posture/models"
 )
@@ -53,21 +56,70 @@ func snapshotOf(ctx context.Context, st *store.Store, id string) (inventory.Snap
 type SourceOptions struct {
 	Snapshot string
 	Model    string
+	Mutelist string
 }
 
 func (o *SourceOptions) bind(f *pflag.FlagSet) {
 	f.StringVar(&o.Snapshot, "snapshot", "latest", "snapshot id")
 	f.StringVar(&o.Model, "model", "", "model file (default: the model shipped in the binary, models/default.json)")
+	f.StringVar(&o.Mutelist, "mutelist", "", "YAML file of suppression rules: matching signals are shown as suppressed, not scored and not fixed (default: the config file's mutelist, if any)")
+}
+
+// mutelist loads --mutelist, or the config file's mutelist: when neither
+// names one, nil. Expired rules are reported on stderr; they suppress
+// nothing.
+func (o SourceOptions) mutelist(g *Global) (*suppress.List, error) {
+	path := o.Mutelist
+	if path == "" {
+		cfgPath, explicit := g.ConfigPath, g.ConfigPath != ""
+		if !explicit {
+			cfgPath = defaultConfigPath()
+		}
+		if cfgPath == "" {
+			return nil, nil
+		}
+		c, err := loadConfig(cfgPath, explicit)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		if c.Mutelist == "" {
+			return nil, nil
+		}
+		path = c.Mutelist
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(cfgPath), path)
+		}
+	}
+	l, err := suppress.Load(path)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	known := map[inventory.SignalID]bool{}
+	for _, d := range features.Catalogue() {
+		known[d.ID] = true
+	}
+	if err := l.CheckSignals(func(id inventory.SignalID) bool { return known[id] }); err != nil {
+		return nil, usageError("%v", err)
+	}
+	for _, r := range l.Expired(g.Now()) {
+		fmt.Fprintf(g.Err, "posture: mutelist %s: %s (line %d) expired %s; it suppresses nothing\n",
+			path, r.Label(), r.Line, r.Expires.UTC().Format(time.RFC3339))
+	}
+	return l, nil
 }
 
 // assess opens the store and scores the chosen snapshot; the caller closes
 // the store.
 func (o SourceOptions) assess(ctx context.Context, g *Global) (*assessed, *store.Store, error) {
+	mutes, err := o.mutelist(g)
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := g.OpenStore()
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := assessSnapshot(ctx, st, o.Snapshot, o.Model)
+	a, err := assessSnapshot(ctx, st, o.Snapshot, o.Model, assess.Options{Mutelist: mutes, MuteAt: g.Now()})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -84,7 +136,7 @@ type assessed struct {
 }
 
 // assessSnapshot loads the snapshot and scores it.
-func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath string) (*assessed, error) {
+func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath string, opts assess.Options) (*assessed, error) {
 	snap, err := snapshotOf(ctx, st, snapshotID)
 	if err != nil {
 		return nil, err
@@ -97,7 +149,7 @@ func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath 
 	if err != nil {
 		return nil, err
 	}
-	res, err := assess.Run(rs, snap.Gaps, m, snap.Finished)
+	res, err := assess.RunWith(rs, snap.Gaps, m, snap.Finished, opts)
 	if err != nil {
 		return nil, fmt.Errorf("score snapshot %s with %s: %w", snap.ID, name, err)
 	}

@@ -1,5 +1,7 @@
 package inventory
 
+import "time"
+
 // Pillar is one of the 4 P's.
 type Pillar string
 
@@ -35,6 +37,16 @@ type Signal struct {
 	// Unknown marks a signal derived from missing data (a Gap): the fact
 	// could not be checked, which is not the same as safe.
 	Unknown bool `json:"unknown,omitempty"`
+	// Suppressed is set when a mutelist rule accepts the signal: it stays
+	// in every report, marked, but feeds neither the risk nor a fix.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression says which mutelist rule suppressed a signal, and why.
+type Suppression struct {
+	Rule    string    `json:"rule"` // the rule's name, or "rule N" (its 1-based position)
+	Reason  string    `json:"reason"`
+	Expires time.Time `json:"expires,omitzero"` // when the rule stops applying; zero: never
 }
 
 // Reason is one contribution to a resource's risk.

@@ -110,7 +110,10 @@ type htmlSignal struct {
 	Severity string
 	Class    string // one of a fixed set of CSS classes
 	Unknown  bool
-	Evidence []keyValue
+	// Suppressed says which mutelist rule suppressed the signal and why;
+	// "" when none did.
+	Suppressed string
+	Evidence   []keyValue
 }
 
 type keyValue struct{ Key, Value string }
@@ -192,6 +195,9 @@ func newHTMLRow(rank int, it Item) htmlRow {
 			Class:    severityClass(sig.Severity),
 			Unknown:  sig.Unknown,
 		}
+		if sig.Suppressed != nil {
+			hs.Suppressed = suppressionText(sig.Suppressed)
+		}
 		keys := make([]string, 0, len(sig.Evidence))
 		for k := range sig.Evidence {
 			keys = append(keys, k)
@@ -200,7 +206,7 @@ func newHTMLRow(rank int, it Item) htmlRow {
 		for _, k := range keys {
 			hs.Evidence = append(hs.Evidence, keyValue{Key: k, Value: sig.Evidence[k]})
 		}
-		if len(hs.Evidence) > 0 || hs.Unknown {
+		if len(hs.Evidence) > 0 || hs.Unknown || hs.Suppressed != "" {
 			row.Evidence++
 		}
 		row.Signals = append(row.Signals, hs)

@@ -72,8 +72,12 @@ type jsonSummary struct {
 }
 
 type jsonPillar struct {
-	Found   int `json:"found"`
-	Unknown int `json:"unknown"` // could not be checked
+	Found   int `json:"found"`   // not suppressed
+	Unknown int `json:"unknown"` // could not be checked, not suppressed
+	// Suppressed counts signals a mutelist rule suppressed; they are
+	// listed per resource with "suppressed" set, and counted in neither
+	// found nor unknown.
+	Suppressed int `json:"suppressed"`
 }
 
 type jsonItem struct {
@@ -96,6 +100,15 @@ type jsonSignal struct {
 	Title    string             `json:"title"`
 	Evidence map[string]string  `json:"evidence"`
 	Unknown  bool               `json:"unknown"` // the fact could not be checked
+	// Suppressed is present when a mutelist rule accepted the signal: it
+	// is shown but raised neither the risk nor a fix.
+	Suppressed *jsonSuppression `json:"suppressed,omitempty"`
+}
+
+type jsonSuppression struct {
+	Rule    string    `json:"rule"` // the rule's name, or "rule N" (its position in the file)
+	Reason  string    `json:"reason"`
+	Expires time.Time `json:"expires,omitzero"` // when the rule stops applying; absent: never
 }
 
 type jsonReason struct {
@@ -163,7 +176,7 @@ func newJSONDoc(r Report, top int) jsonDoc {
 		Resources: make([]jsonItem, 0, len(listed)),
 	}
 	for _, p := range s.Pillars {
-		d.Summary.Signals[p.Pillar] = jsonPillar{Found: p.Found, Unknown: p.Unknown}
+		d.Summary.Signals[p.Pillar] = jsonPillar{Found: p.Found, Unknown: p.Unknown, Suppressed: p.Suppressed}
 	}
 	for _, it := range listed {
 		ji := jsonItem{
@@ -183,10 +196,14 @@ func newJSONDoc(r Report, top int) jsonDoc {
 			if ev == nil {
 				ev = map[string]string{}
 			}
-			ji.Signals = append(ji.Signals, jsonSignal{
+			js := jsonSignal{
 				ID: sig.ID, Pillar: sig.Pillar, Severity: sig.Severity,
 				Title: sig.Title, Evidence: ev, Unknown: sig.Unknown,
-			})
+			}
+			if sp := sig.Suppressed; sp != nil {
+				js.Suppressed = &jsonSuppression{Rule: sp.Rule, Reason: sp.Reason, Expires: utc(sp.Expires)}
+			}
+			ji.Signals = append(ji.Signals, js)
 		}
 		for _, rs := range it.Reasons {
 			ji.Reasons = append(ji.Reasons, jsonReason{

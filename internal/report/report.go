@@ -157,6 +157,30 @@ func hasUnknown(it Item) bool {
 	return false
 }
 
+// hasSuppressed reports whether a mutelist rule suppressed one of the
+// item's signals.
+func hasSuppressed(it Item) bool {
+	for _, sig := range it.Signals {
+		if sig.Suppressed != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// suppressionText says which rule suppressed a signal and why, in one line.
+func suppressionText(s *inventory.Suppression) string {
+	t := "suppressed by " + s.Rule + ": " + s.Reason
+	if e := s.Expires.UTC(); !e.IsZero() {
+		if e.Equal(e.Truncate(24 * time.Hour)) {
+			t += " (until " + e.Format(time.DateOnly) + ")"
+		} else {
+			t += " (until " + e.Format(time.RFC3339) + ")"
+		}
+	}
+	return t
+}
+
 // pillars lists the 4 P's in the order reports show them.
 var pillars = []inventory.Pillar{inventory.Ports, inventory.Privileges, inventory.Passwords, inventory.Patches}
 
@@ -181,13 +205,15 @@ type summary struct {
 	Unknown                   int // resources in the unknown band (itemBand)
 	Pillars                   []pillarCount
 	UnknownSignals            int // signals that could not be checked
+	SuppressedSignals         int // signals a mutelist rule suppressed
 }
 
 type pillarCount struct {
-	Pillar  inventory.Pillar
-	Title   string
-	Found   int // signals detected
-	Unknown int // signals that could not be checked
+	Pillar     inventory.Pillar
+	Title      string
+	Found      int // signals detected, not suppressed
+	Unknown    int // signals that could not be checked, not suppressed
+	Suppressed int // signals a mutelist rule suppressed, found or unknown
 }
 
 func summarize(items []Item) summary {
@@ -215,10 +241,14 @@ func summarize(items []Item) summary {
 			if !ok {
 				continue // not one of the 4 P's; still listed per resource
 			}
-			if sig.Unknown {
+			switch {
+			case sig.Suppressed != nil:
+				c.Suppressed++
+				s.SuppressedSignals++
+			case sig.Unknown:
 				c.Unknown++
 				s.UnknownSignals++
-			} else {
+			default:
 				c.Found++
 			}
 		}

@@ -442,3 +442,81 @@ func TestUnknownBand(t *testing.T) {
 		t.Errorf("table without unknown facts has a ? mark:\n%s", table)
 	}
 }
+
+// suppressedFixture is fixture with web-1's SSH signal suppressed by a
+// mutelist rule, as internal/assess marks it.
+func suppressedFixture() Report {
+	r := fixture()
+	for i := range r.Items {
+		if r.Items[i].Name == "web-1" {
+			r.Items[i].Signals[0].Suppressed = &inventory.Suppression{
+				Rule: "bastion-ssh", Reason: "web-1 is the bastion; keys only",
+				Expires: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
+			}
+		}
+	}
+	return r
+}
+
+func TestSuppressedGolden(t *testing.T) {
+	for _, tc := range []struct {
+		format Format
+		file   string
+	}{
+		{JSON, "report_suppressed.json"},
+		{Table, "report_suppressed.txt"},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			got := render(t, tc.format, suppressedFixture(), Options{})
+			path := filepath.Join("testdata", "golden", tc.file)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("read golden file (run go test -update to create it): %v", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s output differs from %s (-want +got):\n%s", tc.format, path, diff)
+			}
+		})
+	}
+}
+
+// TestSuppressedIsShown: a suppressed signal stays in every format, marked
+// with its rule and reason, and leaves the pillar's found count.
+func TestSuppressedIsShown(t *testing.T) {
+	for _, tc := range []struct {
+		format Format
+		want   []string
+	}{
+		{JSON, []string{`"suppressed": {`, `"rule": "bastion-ssh"`, `"reason": "web-1 is the bastion; keys only"`, `"expires": "2026-12-31T00:00:00Z"`}},
+		{Table, []string{"0.93*", "mutelist: 1 signal suppressed", "* = some signals are suppressed"}},
+		{HTML, []string{`class="badge sev-critical badge-suppressed"`, "suppressed by bastion-ssh: web-1 is the bastion; keys only (until 2026-12-31)", `<span class="suppressed-note">1 suppressed</span>`}},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			out := string(render(t, tc.format, suppressedFixture(), Options{}))
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q", w)
+				}
+			}
+			plain := string(render(t, tc.format, fixture(), Options{}))
+			if strings.Contains(plain, "bastion-ssh") || strings.Contains(plain, "badge-suppressed\"") || strings.Contains(plain, "mutelist") {
+				t.Errorf("a report with nothing suppressed mentions suppression")
+			}
+		})
+	}
+	s := summarize(suppressedFixture().Items)
+	var got []pillarCount
+	for _, p := range s.Pillars {
+		if p.Pillar == inventory.Ports {
+			got = append(got, p)
+		}
+	}
+	if diff := cmp.Diff(got, []pillarCount{{Pillar: inventory.Ports, Title: "Ports", Found: 0, Suppressed: 1}}); diff != "" {
+		t.Errorf("ports count (-got +want):\n%s", diff)
+	}
+}

@@ -24,6 +24,10 @@ const (
 // be read (hasUnknown); a footer explains it.
 const tableUnknownMark = "?"
 
+// tableSuppressedMark follows the risk of a resource with a signal a
+// mutelist rule suppressed (hasSuppressed); a footer explains it.
+const tableSuppressedMark = "*"
+
 type tableWriter struct {
 	w   io.Writer
 	top int
@@ -48,7 +52,7 @@ func (tw *tableWriter) Write(ctx context.Context, r Report) error {
 	fmt.Fprintln(bw)
 	t := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(t, "RANK\tRISK\tKIND\tNAME\tREGION\tTOP REASONS")
-	marked := false
+	marked, muted := false, false
 	for i, it := range rows {
 		region := it.Region
 		if region == "" {
@@ -58,6 +62,10 @@ func (tw *tableWriter) Write(ctx context.Context, r Report) error {
 		if hasUnknown(it) {
 			risk += tableUnknownMark
 			marked = true
+		}
+		if hasSuppressed(it) {
+			risk += tableSuppressedMark
+			muted = true
 		}
 		fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\t%s\n",
 			i+1, risk, clean(string(it.Kind)),
@@ -69,6 +77,12 @@ func (tw *tableWriter) Write(ctx context.Context, r Report) error {
 	}
 	if marked {
 		fmt.Fprintf(bw, "\n%s = some facts could not be read: unknown, not safe\n", tableUnknownMark)
+	}
+	if muted {
+		if !marked {
+			fmt.Fprintln(bw)
+		}
+		fmt.Fprintf(bw, "%s = some signals are suppressed by the mutelist: listed in the json and html reports, not counted in the risk\n", tableSuppressedMark)
 	}
 	if len(rows) < len(r.Items) {
 		fmt.Fprintf(bw, "\nshowing the top %d of %d scored resources\n", len(rows), len(r.Items))
@@ -83,6 +97,9 @@ func writeTableHeader(w io.Writer, r Report) {
 		plural(s.Resources, "resource", "resources"), plural(len(s.Gaps), "gap", "gaps"),
 		plural(len(r.Items), "resource", "resources"))
 	fmt.Fprintf(w, "scanned %s · model: %s\n", timeText(s.Finished), clean(modelLine(r.Model)))
+	if n := summarize(r.Items).SuppressedSignals; n > 0 {
+		fmt.Fprintf(w, "mutelist: %s suppressed (marked %s; not counted in the risk, never fixed)\n", plural(n, "signal", "signals"), tableSuppressedMark)
+	}
 	if len(s.Gaps) == 0 && s.Status != inventory.StatusPartial {
 		return
 	}
