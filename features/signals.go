@@ -38,6 +38,7 @@ func Catalogue() []Detector {
 		rootWithoutMFA(),
 		weakPasswordPolicy(),
 		imdsv1Exposed(),
+		secretInUserData(),
 		imageAge(),
 		eolEngine(),
 		dbAutoMinorUpgradeOff(),
@@ -48,6 +49,7 @@ func Catalogue() []Detector {
 // of the Current schema, with why.
 var ReportOnly = map[inventory.SignalID]string{
 	"patches.db_auto_minor_upgrade_off": "CIS 2.3.2; a hygiene setting, not a feature of schema 1",
+	"passwords.secret_in_user_data":     "found by internal/secrets in user data and startup scripts; a feature in a later schema",
 }
 
 // Detect runs the catalogue over every resource of g. The result maps a

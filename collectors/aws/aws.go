@@ -71,6 +71,14 @@ type Options struct {
 	// its regions bounded by Concurrency); default 4.
 	AccountConcurrency int
 
+	// SecretSalt keys the fingerprints of secrets found in user data
+	// (internal/secrets): the store's own random salt, so that the same
+	// secret is recognised across snapshots and a fingerprint cannot be
+	// tested against guesses without the store. nil: a salt derived from
+	// each account id (secrets.AccountSalt), which is weaker: anyone who
+	// knows the account id can test a guessed secret against a report.
+	SecretSalt []byte
+
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -147,6 +155,8 @@ type scope struct {
 	Region    string
 	Config    aws.Config
 	Now       time.Time
+	// SecretSalt is Options.SecretSalt (nil: derived from Account).
+	SecretSalt []byte
 }
 
 // arn builds an ARN in the scope's partition:
@@ -198,7 +208,7 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 		return nil, fmt.Errorf("aws: identify the account with sts GetCallerIdentity: %w", err)
 	}
 	caller := scope{Account: aws.ToString(id.Account), Partition: partitionOf(aws.ToString(id.Arn), c.cfg.Region),
-		Config: c.cfg, Now: c.opts.Now().UTC()}
+		Config: c.cfg, Now: c.opts.Now().UTC(), SecretSalt: c.opts.SecretSalt}
 	if c.opts.multiAccount() {
 		return c.collectAccounts(ctx, caller)
 	}

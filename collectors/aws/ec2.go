@@ -25,12 +25,13 @@ type ec2API interface {
 	DescribeNetworkInterfaces(context.Context, *ec2.DescribeNetworkInterfacesInput, ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error)
 	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
 	DescribeImages(context.Context, *ec2.DescribeImagesInput, ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error)
+	DescribeInstanceAttribute(context.Context, *ec2.DescribeInstanceAttributeInput, ...func(*ec2.Options)) (*ec2.DescribeInstanceAttributeOutput, error)
 }
 
 // ec2Tables lists what the ec2 service contributes: one regional table
 // that reads the network (VPCs, subnets, internet gateways, route tables),
 // the security groups, the network interfaces and the instances with their
-// images. The calls run in that order so that later resources can name the
+// images and the secrets found in their user data (userdata.go). The calls run in that order so that later resources can name the
 // owners of earlier ones (shared VPCs); a failed call is a gap and the rest
 // still run, unless the region's endpoint did not answer at all: then the
 // calls left are gaps too, without waiting on each in turn.
@@ -59,7 +60,7 @@ func collectEC2(ctx context.Context, api ec2API, s scope, out *collectors.Result
 		{[]string{"DescribeRouteTables"}, c.routeTables},
 		{[]string{"DescribeSecurityGroups"}, c.securityGroups},
 		{[]string{"DescribeNetworkInterfaces"}, c.networkInterfaces},
-		{[]string{"DescribeInstances", "DescribeImages"}, c.instances},
+		{[]string{"DescribeInstances", "DescribeImages", "DescribeInstanceAttribute"}, c.instances},
 	}
 	for i, step := range steps {
 		if err := step.run(ctx); err != nil {
@@ -95,11 +96,11 @@ type ec2Region struct {
 }
 
 // gap records a failed call; non-nil when the whole run must stop.
-func (c *ec2Region) gap(op string, err error) error {
+func (c *ec2Region) gap(op, resource string, err error) error {
 	if c.down == nil && classify(err) == inventory.GapUnreachable {
 		c.down = err
 	}
-	return c.s.gap(c.out, "ec2", op, "", err)
+	return c.s.gap(c.out, "ec2", op, resource, err)
 }
 
 // skip records a call not made because the endpoint is down.
@@ -141,7 +142,7 @@ func (c *ec2Region) vpcs(ctx context.Context) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return c.gap("DescribeVpcs", err)
+			return c.gap("DescribeVpcs", "", err)
 		}
 		for _, v := range page.Vpcs {
 			id := aws.ToString(v.VpcId)
@@ -173,7 +174,7 @@ func (c *ec2Region) subnets(ctx context.Context) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return c.gap("DescribeSubnets", err)
+			return c.gap("DescribeSubnets", "", err)
 		}
 		for _, sn := range page.Subnets {
 			id := aws.ToString(sn.SubnetId)
@@ -202,7 +203,7 @@ func (c *ec2Region) internetGateways(ctx context.Context) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return c.gap("DescribeInternetGateways", err)
+			return c.gap("DescribeInternetGateways", "", err)
 		}
 		for _, g := range page.InternetGateways {
 			id := aws.ToString(g.InternetGatewayId)
@@ -231,7 +232,7 @@ func (c *ec2Region) routeTables(ctx context.Context) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return c.gap("DescribeRouteTables", err)
+			return c.gap("DescribeRouteTables", "", err)
 		}
 		for _, t := range page.RouteTables {
 			id := aws.ToString(t.RouteTableId)
@@ -316,7 +317,7 @@ func (c *ec2Region) securityGroups(ctx context.Context) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return c.gap("DescribeSecurityGroups", err)
+			return c.gap("DescribeSecurityGroups", "", err)
 		}
 		for _, g := range page.SecurityGroups {
 			id := aws.ToString(g.GroupId)
@@ -383,7 +384,7 @@ func (c *ec2Region) networkInterfaces(ctx context.Context) error {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return c.gap("DescribeNetworkInterfaces", err)
+			return c.gap("DescribeNetworkInterfaces", "", err)
 		}
 		for _, n := range page.NetworkInterfaces {
 			id := aws.ToString(n.NetworkInterfaceId)
@@ -446,7 +447,7 @@ func (c *ec2Region) instances(ctx context.Context) error {
 	// What was read before a failure is still worth the images and the
 	// snapshot; the gap says the list is incomplete.
 	if failed != nil {
-		if err := c.gap("DescribeInstances", failed); err != nil {
+		if err := c.gap("DescribeInstances", "", failed); err != nil {
 			return err
 		}
 	}
@@ -455,6 +456,11 @@ func (c *ec2Region) instances(ctx context.Context) error {
 			c.skip("DescribeImages")
 		}
 	} else if err := c.images(ctx, rs); err != nil {
+		return err
+	}
+	// User data is read last: a region whose endpoint is down by now
+	// marks its instances' secrets unknown without calling.
+	if err := c.userData(ctx, rs); err != nil {
 		return err
 	}
 	c.out.Add(rs...)
@@ -546,7 +552,7 @@ func (c *ec2Region) images(ctx context.Context, rs []inventory.Resource) error {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				if gerr := c.gap("DescribeImages", err); gerr != nil {
+				if gerr := c.gap("DescribeImages", "", err); gerr != nil {
 					return gerr
 				}
 				break

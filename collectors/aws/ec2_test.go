@@ -254,7 +254,7 @@ func TestEC2RegionUnreachable(t *testing.T) {
 				}
 				got = append(got, g.Operation)
 			}
-			want := []string{"DescribeImages", "DescribeInstances", "DescribeInternetGateways", "DescribeNetworkInterfaces",
+			want := []string{"DescribeImages", "DescribeInstanceAttribute", "DescribeInstances", "DescribeInternetGateways", "DescribeNetworkInterfaces",
 				"DescribeRouteTables", "DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcs"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("ec2 gaps by operation (-want +got):\n%s", diff)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/inventory"
+	"github.com/posture-dev/posture/internal/secrets"
 )
 
 // computeAPI is what the compute table asks of Compute Engine: whole
@@ -489,9 +490,19 @@ func (c *computeProject) instance(i *computepb.Instance) (inventory.Resource, in
 			in.PublicIPs = appendUniq(in.PublicIPs, ac.GetExternalIpv6())
 		}
 	}
+	salt := c.s.SecretSalt
+	if salt == nil {
+		salt = secrets.AccountSalt(c.s.Project)
+	}
+	// Every metadata value is text (startup-script, user-data,
+	// windows-startup-script-ps1, custom keys): each is scanned for
+	// secrets, and only the findings and the keys are kept, never a value.
 	for _, item := range i.GetMetadata().GetItems() {
 		k := item.GetKey()
 		in.MetadataKeys = appendUniq(in.MetadataKeys, k)
+		for _, f := range secrets.Scan(item.GetValue(), "metadata "+k, salt) {
+			in.Secrets = append(in.Secrets, inventory.SecretFinding(f))
+		}
 		switch k {
 		case "enable-oslogin":
 			v := truthy(item.GetValue())

@@ -65,8 +65,14 @@ type Options struct {
 	MaxBackoff  time.Duration // default 20s
 	// Timeout bounds each HTTP attempt; default 60s.
 	Timeout time.Duration
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// SecretSalt keys the fingerprints of secrets found in instance
+	// metadata values (internal/secrets): the store's own random salt.
+	// nil: a salt derived from each project id (secrets.AccountSalt),
+	// which is weaker: anyone who knows the project id can test a guessed
+	// secret against a report.
+	SecretSalt []byte
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // readOnlyScope is the OAuth scope asked of application default
@@ -179,6 +185,8 @@ func (c *Collector) Cloud() inventory.Cloud { return inventory.GCP }
 type scope struct {
 	Project string
 	Now     time.Time
+	// SecretSalt is Options.SecretSalt (nil: derived from Project).
+	SecretSalt []byte
 }
 
 func (s scope) inventory() inventory.Scope {
@@ -239,7 +247,7 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.opts.Concurrency)
 	for _, p := range projects {
-		s := scope{Project: p, Now: now}
+		s := scope{Project: p, Now: now, SecretSalt: c.opts.SecretSalt}
 		out.Scope(s.inventory())
 		g.Go(func() error {
 			pg, pctx := errgroup.WithContext(gctx)

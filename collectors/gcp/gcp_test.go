@@ -11,10 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/emulator"
 	"github.com/posture-dev/posture/internal/inventory"
+	"github.com/posture-dev/posture/internal/secrets"
 )
 
 const (
@@ -404,20 +407,45 @@ func TestIAMPolicyDenied(t *testing.T) {
 	}
 }
 
-// TestNoSecrets: instance metadata values (the demo's startup-script holds
-// DB_PASSWORD=hunter2) never reach the collected resources; only the keys
-// do.
+// TestNoSecrets: instance metadata values (the demo's startup-script and
+// deploy-credentials hold planted fake secrets) are scanned for secrets
+// and never reach the collected resources; only the keys and the findings
+// (detector, location, fingerprint) do.
 func TestNoSecrets(t *testing.T) {
 	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects})
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), "hunter2") {
-		t.Error("a metadata value (hunter2) is in the collected resources")
+	for _, v := range []string{"hunter2", "AIzaFAKEdemoFAKEdemoFAKEdemoFAKEdemo000", "FAKEdemoFAKEdemoFAKEdemo",
+		"MIIEvQIBADANFAKEDEMO", "#!/bin/sh"} {
+		if strings.Contains(string(b), v) {
+			t.Errorf("a metadata value (%s) is in the collected resources", v)
+		}
 	}
-	if in := find(t, res.Resources, web1); !slices.Contains(in.Instance.MetadataKeys, "startup-script") {
+	in := find(t, res.Resources, web1)
+	if !slices.Contains(in.Instance.MetadataKeys, "startup-script") {
 		t.Errorf("metadata keys %v, want startup-script among them", in.Instance.MetadataKeys)
+	}
+	var got []string
+	for _, f := range in.Instance.Secrets {
+		got = append(got, f.Detector+" "+f.Location)
+	}
+	want := []string{"password_assignment metadata startup-script line 3", "google_api_key metadata startup-script line 4",
+		"slack_webhook metadata startup-script line 5", "gcp_service_account_key metadata deploy-credentials line 1"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("gce-web-1 secrets (-want +got):\n%s", diff)
+	}
+	// Without Options.SecretSalt the project's salt keys the fingerprints.
+	if f := in.Instance.Secrets[0].Fingerprint; f != secrets.Fingerprint(secrets.AccountSalt("acme-prod"), "hunter2") {
+		t.Errorf("password fingerprint %s, want it keyed by the project salt", f)
+	}
+	salted, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects, SecretSalt: []byte("store salt")})
+	if f := find(t, salted.Resources, web1).Instance.Secrets[0].Fingerprint; f != secrets.Fingerprint([]byte("store salt"), "hunter2") {
+		t.Errorf("password fingerprint %s, want it keyed by Options.SecretSalt", f)
+	}
+	if in := find(t, res.Resources, web2); len(in.Instance.Secrets) != 0 {
+		t.Errorf("gce-web-2-private secrets %v, want none", in.Instance.Secrets)
 	}
 }
 

@@ -517,3 +517,47 @@ func TestSameMisconfigurationSameSignalOnEveryCloud(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretFingerprintsUseTheStoreSalt: the same planted secret has the
+// same fingerprint in every snapshot of one store and a different one in
+// another store, so a report's fingerprint cannot be checked against a
+// guessed secret without the store.
+func TestSecretFingerprintsUseTheStoreSalt(t *testing.T) {
+	serveDemo(t, emulator.Options{})
+	dir := t.TempDir()
+	fingerprints := func(st string) []string {
+		t.Helper()
+		if r := run(t, "--store", st, "scan", "--aws", "--regions", "us-east-1"); r.code != ExitOK {
+			t.Fatalf("scan exit %d: %s", r.code, r.errOut)
+		}
+		out := filepath.Join(dir, "r.json")
+		if r := run(t, "--store", st, "report", "--format", "json", "-o", out); r.code != ExitOK {
+			t.Fatalf("report exit %d: %s", r.code, r.errOut)
+		}
+		var fps []string
+		for _, res := range readReport(t, out).Resources {
+			for _, s := range res.Signals {
+				if s.ID == "passwords.secret_in_user_data" && !s.Unknown {
+					fps = append(fps, s.Evidence["fingerprint"])
+				}
+			}
+		}
+		if len(fps) == 0 {
+			t.Fatal("no planted secret detected in the demo's user data")
+		}
+		return fps
+	}
+	a := filepath.Join(dir, "a")
+	first, again := fingerprints(a), fingerprints(a)
+	other := fingerprints(filepath.Join(dir, "b"))
+	if strings.Join(first, ",") != strings.Join(again, ",") {
+		t.Errorf("fingerprints changed between scans of one store: %v then %v", first, again)
+	}
+	for _, fp := range first {
+		for _, o := range other {
+			if fp == o {
+				t.Errorf("two stores gave the same fingerprint %s", fp)
+			}
+		}
+	}
+}

@@ -125,10 +125,11 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 	// Find out now, not after an hour of collection, whether the store can
 	// be used at all. Its lock is not held while collecting, so reports and
 	// scores keep working during a long scan.
-	if err := checkStore(g); err != nil {
+	salt, err := storeSalt(ctx, g)
+	if err != nil {
 		return err
 	}
-	cs := collectorsFor(cmd.Context(), g, o)
+	cs := collectorsFor(cmd.Context(), g, o, salt)
 
 	start := time.Now()
 	sopts := scan.Options{Now: g.Now, Logger: g.Logger()}
@@ -169,7 +170,7 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 // collector cannot even be set up (no credentials found) still takes part:
 // it fails when collected, which makes it a gap when other clouds succeed
 // and the scan's error when none does.
-func collectorsFor(ctx context.Context, g *Global, o ScanOptions) []collectors.Collector {
+func collectorsFor(ctx context.Context, g *Global, o ScanOptions, salt []byte) []collectors.Collector {
 	var cs []collectors.Collector
 	add := func(cloud inventory.Cloud, c collectors.Collector, err error) {
 		if err != nil {
@@ -183,12 +184,13 @@ func collectorsFor(ctx context.Context, g *Global, o ScanOptions) []collectors.C
 			Organization: o.Organization, Accounts: o.Accounts, AssumeRole: o.AssumeRole, ExternalID: o.ExternalID,
 			AccountConcurrency: o.AccountConcurrency,
 			Concurrency:        o.Concurrency, MaxAttempts: o.MaxAttempts, Timeout: o.Timeout, Now: g.Now, Logger: g.Logger(),
+			SecretSalt: salt,
 		})
 		add(inventory.AWS, c, err)
 	}
 	if o.GCP {
 		c, err := gcpcollector.New(ctx, gcpcollector.Options{
-			Projects: o.Projects, Organization: o.GCPOrganization, Endpoint: o.GCPEndpoint,
+			Projects: o.Projects, Organization: o.GCPOrganization, Endpoint: o.GCPEndpoint, SecretSalt: salt,
 			Concurrency: o.Concurrency, MaxAttempts: o.MaxAttempts, Timeout: o.Timeout, Now: g.Now, Logger: g.Logger(),
 		})
 		add(inventory.GCP, c, err)
@@ -213,17 +215,16 @@ func (f failed) Cloud() inventory.Cloud { return f.cloud }
 
 func (f failed) Collect(context.Context) (*collectors.Result, error) { return nil, f.err }
 
-// checkStore opens and closes the store to prove it is usable. Another
-// process holding it (a report being written) is fine for now.
-func checkStore(g *Global) error {
-	st, err := g.OpenStore()
-	if errors.Is(err, store.ErrLocked) {
-		return nil
-	}
+// storeSalt opens the store briefly, proving it usable before a long
+// collection, and reads its secret-fingerprint salt (waiting a little if a
+// report holds the store). The store is not held while collecting.
+func storeSalt(ctx context.Context, g *Global) ([]byte, error) {
+	st, err := openStoreWaiting(ctx, g, time.Minute)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return st.Close()
+	defer st.Close()
+	return st.SecretSalt(ctx)
 }
 
 // openStoreWaiting opens the store, waiting up to wait while another

@@ -1,6 +1,9 @@
 package emulator
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/xml"
 	"slices"
 	"sort"
@@ -150,7 +153,12 @@ type EC2Instance struct {
 	Platform           string             `json:"platform,omitempty"`             // "windows" or empty
 	IamInstanceProfile string             `json:"iam_instance_profile,omitempty"` // ARN
 	MetadataOptions    *EC2MetadataOption `json:"metadata_options,omitempty"`
-	Tags               map[string]string  `json:"tags,omitempty"`
+	// UserData is the instance's user data as text; DescribeInstanceAttribute
+	// answers it base64-encoded, gzip'd first when UserDataGzip is set
+	// (as cloud-init accepts it).
+	UserData     string            `json:"user_data,omitempty"`
+	UserDataGzip bool              `json:"user_data_gzip,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
 }
 
 // EC2MetadataOption mirrors InstanceMetadataOptionsResponse.
@@ -189,6 +197,8 @@ func serveEC2(e *Estate, r *request, pageSize int) (any, error) {
 		return v.describeInternetGateways(r, pageSize)
 	case "DescribeNetworkInterfaces":
 		return v.describeNetworkInterfaces(r, pageSize)
+	case "DescribeInstanceAttribute":
+		return v.describeInstanceAttribute(r)
 	}
 	return nil, errorf(400, "InvalidAction", "emulator: ec2 action %q not served", r.Action)
 }
@@ -557,6 +567,46 @@ func (v *ec2View) describeInstances(r *request, pageSize int) (any, error) {
 			OwnerID: v.account, Instances: []ec2InstanceXML{v.instance(in)}})
 	}
 	b.EC2ResponseHead = newEC2Head("DescribeInstances", next)
+	return b, nil
+}
+
+// describeInstanceAttribute answers the userData attribute of one
+// instance: base64 of its user data (gzip'd first when the estate says
+// so), an empty element when it has none.
+func (v *ec2View) describeInstanceAttribute(r *request) (any, error) {
+	if attr := r.Get("Attribute"); attr != "userData" {
+		return nil, errorf(400, "InvalidParameterValue", "emulator: instance attribute %q is not served", attr)
+	}
+	id := r.Get("InstanceId")
+	i := slices.IndexFunc(v.est.Instances, func(in EC2Instance) bool { return in.InstanceID == id })
+	if i < 0 {
+		return nil, errorf(400, "InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+	}
+	in := v.est.Instances[i]
+	type value struct {
+		Value string `xml:"value,omitempty"`
+	}
+	type body struct {
+		EC2ResponseHead
+		InstanceID string `xml:"instanceId"`
+		UserData   value  `xml:"userData"`
+	}
+	b := body{EC2ResponseHead: newEC2Head("DescribeInstanceAttribute", ""), InstanceID: id}
+	if in.UserData != "" {
+		data := []byte(in.UserData)
+		if in.UserDataGzip {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			if _, err := zw.Write(data); err != nil {
+				return nil, errorf(500, "InternalError", "emulator: gzip user data: %v", err)
+			}
+			if err := zw.Close(); err != nil {
+				return nil, errorf(500, "InternalError", "emulator: gzip user data: %v", err)
+			}
+			data = buf.Bytes()
+		}
+		b.UserData.Value = base64.StdEncoding.EncodeToString(data)
+	}
 	return b, nil
 }
 

@@ -289,6 +289,26 @@ type Instance struct {
 	// serial-port-enable); nil when the instance does not set them.
 	OSLogin    *bool `json:"os_login,omitempty"`
 	SerialPort *bool `json:"serial_port,omitempty"`
+	// Secrets are the credentials found in the instance's user data or
+	// startup scripts: what was found and where, with a salted
+	// fingerprint, never the value.
+	Secrets []SecretFinding `json:"secrets,omitempty"`
+	// SecretsUnknown marks an instance whose user data or metadata could
+	// not be read (a Gap says why): no Secrets then means unknown, not
+	// "none".
+	SecretsUnknown bool `json:"secrets_unknown,omitempty"`
+}
+
+// SecretFinding is a secret found in a resource's configuration text
+// (user data, a startup script): the detector that matched ("private_key",
+// "aws_access_key_id" …), where ("user-data line 12"), and the first 16
+// hex digits of HMAC-SHA256 of the value under a salt, which recognises the
+// same secret across snapshots without revealing it. The value is never
+// stored.
+type SecretFinding struct {
+	Detector    string `json:"detector"`
+	Location    string `json:"location"`
+	Fingerprint string `json:"fingerprint"`
 }
 
 // Bucket is an object storage bucket.

@@ -914,3 +914,38 @@ func TestRetainKeepsLastCompleteSnapshot(t *testing.T) {
 		t.Errorf("removed %v, want the oldest complete and the older partial", removed)
 	}
 }
+
+func TestSecretSalt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openStore(t, dir, store.Options{})
+	a, err := s.SecretSalt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.SecretSalt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 32 || !bytes.Equal(a, b) {
+		t.Fatalf("salt %x then %x: want one stable 32-byte salt", a, b)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, store.Options{})
+	c, err := s.SecretSalt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, c) {
+		t.Error("the salt changed across reopen")
+	}
+	other, err := openStore(t, t.TempDir(), store.Options{}).SecretSalt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a, other) {
+		t.Error("two stores share a salt")
+	}
+}
