@@ -110,9 +110,13 @@ func deny(actions []string, resources ...string) inventory.Statement {
 	return inventory.Statement{Effect: inventory.Deny, Actions: actions, Resources: resources}
 }
 
+// ec2Trust is the trust policy of an instance role.
+var ec2Trust = &inventory.PolicyDocument{Statements: []inventory.Statement{{Effect: inventory.Allow,
+	Principals: []string{"Service:ec2.amazonaws.com"}, Actions: []string{"sts:AssumeRole"}}}}
+
 func role(id string, policies ...string) inventory.Resource {
 	r := res(id, inventory.KindRole)
-	r.Role = &inventory.Role{AttachedPolicies: policies}
+	r.Role = &inventory.Role{AttachedPolicies: policies, Trust: ec2Trust}
 	return r
 }
 

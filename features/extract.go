@@ -9,14 +9,14 @@ import (
 
 // Scorable reports whether the model scores resources of kind k: the things
 // an attacker targets or uses (instances, databases, buckets, users, roles,
-// access keys, the account). Network plumbing (firewalls, networks, subnets,
+// access keys, the account, Kubernetes clusters). Network plumbing (firewalls, networks, subnets,
 // route tables, gateways, interfaces) and policies are context: their risk
 // shows on the resources they expose or grant. Groups are context too, since
 // their members carry the group's permissions as their own.
 func Scorable(k inventory.Kind) bool {
 	switch k {
 	case inventory.KindInstance, inventory.KindDatabase, inventory.KindBucket, inventory.KindUser,
-		inventory.KindRole, inventory.KindServiceAccount, inventory.KindAccessKey, inventory.KindAccount:
+		inventory.KindRole, inventory.KindServiceAccount, inventory.KindAccessKey, inventory.KindAccount, inventory.KindCluster:
 		return true
 	}
 	return false
@@ -113,6 +113,7 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 			b.unknown = true
 		}
 		b.fromSignals(FIMDSv1Exposed, "passwords.imdsv1_exposed", own)
+		b.fromSignals(FAnyPortInternet, "ports.any_port_internet", own)
 		// The three-fact path (SSRF → IMDSv1 → admin role credentials) is
 		// 1 only when all three facts are known to hold. A fact that could
 		// not be read has already set unknown_data above (reach, role,
@@ -132,6 +133,7 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		b.fromSignals(FDBPortInternet, "ports.db_port_internet", own)
 		b.fromSignals(FPublicDatabase, "ports.public_database", own)
 		b.fromSignals(FEOLEngine, "patches.eol_engine", own)
+		b.fromSignals(FDBTLSOff, "passwords.db_tls_not_enforced", own)
 
 	case inventory.KindBucket:
 		b.fromSignals(FPublicBucket, "privileges.public_bucket", own)
@@ -141,6 +143,7 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 
 	case inventory.KindUser:
 		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
+		b.fromSignals(FPrivEscalation, "privileges.privilege_escalation", own)
 		b.fromSignals(FConsoleNoMFA, "passwords.console_without_mfa", own)
 		// A user carries its keys' age and idleness: the key is the signal's
 		// home, the user is who holds it.
@@ -159,6 +162,15 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 
 	case inventory.KindRole, inventory.KindServiceAccount:
 		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
+		b.fromSignals(FPrivEscalation, "privileges.privilege_escalation", own)
+		b.fromSignals(FRoleAnyone, "privileges.role_assumable_by_anyone", own)
+
+	case inventory.KindCluster:
+		if r.Cluster == nil {
+			b.unknown = true
+		}
+		b.fromSignals(FPublicK8sAPI, "ports.public_k8s_api", own)
+		b.fromSignals(FEOLKubernetes, "patches.eol_kubernetes", own)
 
 	case inventory.KindAccessKey:
 		b.fromSignals(FKeyOld, "passwords.access_key_old", own)

@@ -31,6 +31,7 @@ type Graph struct {
 	ifacesByInstance map[string][]string // instance id -> interfaces naming it
 	tableBySubnet    map[string]string   // subnet id -> explicitly associated route table
 	mainTable        map[string]string   // network id -> main route table
+	firewallUsers    map[string][]string // firewall id -> resources naming it in their attributes
 }
 
 // NewGraph indexes rs and gaps. Resources are copied (their attribute
@@ -49,6 +50,7 @@ func NewGraph(rs []inventory.Resource, gaps []inventory.Gap) *Graph {
 		ifacesByInstance: make(map[string][]string),
 		tableBySubnet:    make(map[string]string),
 		mainTable:        make(map[string]string),
+		firewallUsers:    make(map[string][]string),
 	}
 	for i := range rs {
 		r := rs[i]
@@ -96,6 +98,18 @@ func NewGraph(rs []inventory.Resource, gaps []inventory.Gap) *Graph {
 func (g *Graph) indexAttributes() {
 	for _, id := range g.order {
 		r := g.byID[id]
+		var fws []string
+		switch {
+		case r.Instance != nil:
+			fws = r.Instance.Firewalls
+		case r.Interface != nil:
+			fws = r.Interface.Firewalls
+		case r.Database != nil:
+			fws = r.Database.Firewalls
+		}
+		for _, fw := range fws {
+			g.firewallUsers[fw] = append(g.firewallUsers[fw], id)
+		}
 		switch {
 		case r.Kind == inventory.KindAccessKey && r.AccessKey != nil && r.AccessKey.User != "":
 			g.keysByUser[r.AccessKey.User] = append(g.keysByUser[r.AccessKey.User], id)
@@ -253,4 +267,11 @@ func (g *Graph) PoliciesOf(principalID string) []PolicyRef {
 // whose User names it.
 func (g *Graph) KeysOf(userID string) []string {
 	return inventory.UniqueSorted(append(g.Out(userID, inventory.RelHasKey), g.keysByUser[userID]...))
+}
+
+// FirewallUsers returns the resources a firewall protects: those with a
+// protected_by edge to it and those naming it in their attributes
+// (instances, interfaces, databases), sorted and without duplicates.
+func (g *Graph) FirewallUsers(firewallID string) []string {
+	return inventory.UniqueSorted(append(g.In(firewallID, inventory.RelProtectedBy), g.firewallUsers[firewallID]...))
 }

@@ -286,3 +286,41 @@ func imdsv1Exposed() Detector {
 	}
 	return d
 }
+
+func dbTLSNotEnforced() Detector {
+	d := Detector{
+		ID: "passwords.db_tls_not_enforced", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
+		Title: "Database accepts connections without TLS",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindDatabase},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		db := r.Database
+		if db == nil || db.TLSRequired == nil {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "whether the database requires TLS"})}
+		}
+		if *db.TLSRequired {
+			return nil
+		}
+		return []inventory.Signal{d.signal(r, map[string]string{"tls_required": "false", "engine": db.Engine})}
+	}
+	return d
+}
+
+func storageSharedKey() Detector {
+	d := Detector{
+		ID: "passwords.storage_shared_key", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
+		Title: "Storage account accepts shared keys and SAS tokens",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindBucket},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		// Only clouds with the concept (Azure storage accounts) set the
+		// field; nil means "no such setting", not unknown.
+		if r.Bucket == nil || r.Bucket.SharedKeyAccess == nil || !*r.Bucket.SharedKeyAccess {
+			return nil
+		}
+		return []inventory.Signal{d.signal(r, map[string]string{"shared_key_access": "true"})}
+	}
+	return d
+}

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,4 +291,136 @@ func dbAutoMinorUpgradeOff() Detector {
 		return []inventory.Signal{d.signal(r, map[string]string{"auto_minor_upgrade": "false"})}
 	}
 	return d
+}
+
+// K8sRelease is one Kubernetes minor version with its end of support:
+// upstream's end of life and, where recorded, the end of the managed
+// providers' standard support (zero where not recorded; the upstream date
+// is then used and the evidence says so).
+type K8sRelease struct {
+	Minor    string // "1.29"
+	Upstream time.Time
+	EKS      time.Time
+	GKE      time.Time
+	AKS      time.Time
+}
+
+// K8sTableAsOf is when K8sTable was last checked against its sources.
+var K8sTableAsOf = date("2026-11-23")
+
+// K8sTable lists Kubernetes minor versions and their end of support.
+//
+// Sources:
+//   - upstream: https://kubernetes.io/releases/ ("End of Life" of each
+//     minor; the patch-release calendar) — one year of patches plus two
+//     months of upgrade window per minor since 1.19.
+//   - EKS: "Amazon EKS Kubernetes release calendar", end of standard
+//     support (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html);
+//     extended support (paid, 12 more months) is not counted as supported.
+//   - GKE and AKS: not recorded here yet (their calendars move with each
+//     release channel); the upstream date stands in, which can flag a
+//     version the provider still patches for a few weeks more.
+var K8sTable = []K8sRelease{
+	{"1.23", date("2023-02-28"), date("2023-10-11"), time.Time{}, time.Time{}},
+	{"1.24", date("2023-07-28"), date("2024-01-31"), time.Time{}, time.Time{}},
+	{"1.25", date("2023-10-28"), date("2024-05-01"), time.Time{}, time.Time{}},
+	{"1.26", date("2024-02-28"), date("2024-06-11"), time.Time{}, time.Time{}},
+	{"1.27", date("2024-06-28"), date("2024-07-24"), time.Time{}, time.Time{}},
+	{"1.28", date("2024-10-28"), date("2024-11-26"), time.Time{}, time.Time{}},
+	{"1.29", date("2025-02-28"), date("2025-03-23"), time.Time{}, time.Time{}},
+	{"1.30", date("2025-06-28"), date("2025-07-23"), time.Time{}, time.Time{}},
+	{"1.31", date("2025-10-28"), date("2025-11-26"), time.Time{}, time.Time{}},
+	{"1.32", date("2026-02-28"), date("2026-03-23"), time.Time{}, time.Time{}},
+	{"1.33", date("2026-06-28"), date("2026-07-29"), time.Time{}, time.Time{}},
+	{"1.34", date("2026-10-27"), time.Time{}, time.Time{}, time.Time{}},
+	{"1.35", date("2027-02-28"), time.Time{}, time.Time{}, time.Time{}},
+}
+
+// K8sMinor extracts "1.29" from "1.29", "v1.29.4", "1.29.4-gke.1043002" or
+// "1.29.7-eks-a18cd3a"; "" when the version has no minor.
+func K8sMinor(version string) string {
+	v := strings.TrimPrefix(strings.TrimSpace(version), "v")
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 || parts[0] == "" {
+		return ""
+	}
+	minor, _, _ := strings.Cut(parts[1], "-")
+	if minor == "" {
+		return ""
+	}
+	return parts[0] + "." + minor
+}
+
+// K8sEndOfSupport returns when a cluster of cloud on version leaves
+// standard support, and whose date that is ("eks", "upstream" …).
+func K8sEndOfSupport(cloud inventory.Cloud, version string) (end time.Time, basis string, ok bool) {
+	minor := K8sMinor(version)
+	for _, rel := range K8sTable {
+		if rel.Minor != minor {
+			continue
+		}
+		provider, name := time.Time{}, ""
+		switch cloud {
+		case inventory.AWS:
+			provider, name = rel.EKS, "eks standard support"
+		case inventory.GCP:
+			provider, name = rel.GKE, "gke standard support"
+		case inventory.Azure:
+			provider, name = rel.AKS, "aks standard support"
+		}
+		if !provider.IsZero() {
+			return provider, name, true
+		}
+		return rel.Upstream, "upstream end of life (provider date not recorded)", true
+	}
+	return time.Time{}, "", false
+}
+
+func eolKubernetes() Detector {
+	d := Detector{
+		ID: "patches.eol_kubernetes", Pillar: inventory.Patches, Severity: inventory.SevHigh,
+		Title: "Kubernetes version is past its end of standard support",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindCluster},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
+		if r.Cluster == nil || r.Cluster.Version == "" {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "cluster version"})}
+		}
+		ev := map[string]string{"version": r.Cluster.Version, "table_as_of": day(K8sTableAsOf)}
+		end, basis, ok := K8sEndOfSupport(r.Cloud, r.Cluster.Version)
+		if !ok && newerThanK8sTable(r.Cluster.Version) {
+			return nil // released after the table: still supported
+		}
+		if !ok {
+			ev["missing"] = "kubernetes version not in the support table"
+			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		if !now.After(end) {
+			return nil
+		}
+		ev["end_of_support"] = day(end)
+		ev["basis"] = basis
+		ev["days_past_end"] = itoa(days(now, end))
+		return []inventory.Signal{d.signal(r, ev)}
+	}
+	return d
+}
+
+// newerThanK8sTable reports whether version is a minor newer than every
+// row of K8sTable.
+func newerThanK8sTable(version string) bool {
+	maj, min, ok := minorNumbers(K8sMinor(version))
+	if !ok {
+		return false
+	}
+	lmaj, lmin, _ := minorNumbers(K8sTable[len(K8sTable)-1].Minor)
+	return maj > lmaj || (maj == lmaj && min > lmin)
+}
+
+func minorNumbers(minor string) (int, int, bool) {
+	a, b, ok := strings.Cut(minor, ".")
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	return x, y, ok && err1 == nil && err2 == nil
 }

@@ -154,3 +154,130 @@ func exposedPorts(es []Exposure) string {
 	}
 	return strings.Join(inventory.UniqueSorted(ps), ",")
 }
+
+// everyPort reports whether an exposure admits every port: protocol "all",
+// or a range from 0 or 1 up to 65535.
+func everyPort(e Exposure) bool {
+	return e.Protocol == "all" || (e.Ports.From <= 1 && e.Ports.To >= 65535)
+}
+
+func anyPortInternet() Detector {
+	d := Detector{
+		ID: "ports.any_port_internet", Pillar: inventory.Ports, Severity: inventory.SevHigh,
+		Title: "Every port reachable from the internet (an allow-all rule)",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindInstance},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		reach := g.Reachability(r.ID)
+		if e, ok := broadest(reach.Exposures, everyPort); ok {
+			ev := map[string]string{}
+			addExposureEvidence(ev, e)
+			return []inventory.Signal{d.signal(r, ev)}
+		}
+		e, uncertain := broadest(reach.Uncertain, everyPort)
+		if !uncertain && !reach.AnyPortUnknown {
+			return nil
+		}
+		ev := map[string]string{"missing": strings.Join(reach.Missing, "; ")}
+		if uncertain {
+			addExposureEvidence(ev, e)
+		}
+		return []inventory.Signal{d.unknown(r, ev)}
+	}
+	return d
+}
+
+// internetIngress returns the first ingress allow rule of fw admitting an
+// internet-wide source, with that source.
+func internetIngress(fw *inventory.Firewall) (inventory.FirewallRule, string, bool) {
+	for _, rule := range fw.Rules {
+		if rule.Direction != inventory.Ingress || rule.Action != inventory.Allow {
+			continue
+		}
+		for _, src := range rule.Sources {
+			if wide, _ := inventory.InternetWide(src); wide {
+				return rule, src, true
+			}
+		}
+	}
+	return inventory.FirewallRule{}, "", false
+}
+
+// synthetic reports firewalls a collector writes to stand for a cloud's
+// built-in behaviour rather than a user's rule (GCP's implied
+// deny-ingress): they protect every network and are never "attached".
+func synthetic(r *inventory.Resource) bool {
+	return r.Cloud == inventory.GCP && strings.HasSuffix(r.ID, "/firewalls/implied-deny-ingress")
+}
+
+func openFirewallUnattached() Detector {
+	d := Detector{
+		ID: "ports.open_firewall_unattached", Pillar: inventory.Ports, Severity: inventory.SevLow,
+		Title: "Firewall admits the internet but protects nothing",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindFirewall},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		if synthetic(r) {
+			return nil
+		}
+		if r.Firewall == nil {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "firewall rules not collected"})}
+		}
+		rule, src, open := internetIngress(r.Firewall)
+		if !open {
+			return nil
+		}
+		if users := g.FirewallUsers(r.ID); len(users) > 0 {
+			return nil
+		}
+		ev := map[string]string{"source": src, "protocol": rule.Protocol, "port": portString(normPorts(rule.Ports)), "attached_to": "none"}
+		// What would hold it may be in a scope the scan could not read.
+		if gaps := g.ScopeGaps(r); len(gaps) > 0 {
+			var ms []string
+			for _, gp := range gaps {
+				ms = append(ms, gp.String())
+			}
+			ev["missing"] = strings.Join(ms, "; ")
+			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		return []inventory.Signal{d.signal(r, ev)}
+	}
+	return d
+}
+
+func publicK8sAPI() Detector {
+	d := Detector{
+		ID: "ports.public_k8s_api", Pillar: inventory.Ports, Severity: inventory.SevHigh,
+		Title: "Kubernetes API server reachable from the whole internet",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindCluster},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		c := r.Cluster
+		if c == nil {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "cluster attributes not collected"})}
+		}
+		if !c.PublicEndpoint {
+			return nil
+		}
+		ev := map[string]string{"public_endpoint": "true"}
+		if c.Endpoint != "" {
+			ev["endpoint"] = c.Endpoint
+		}
+		if len(c.AuthorizedNetworks) == 0 {
+			ev["authorized_networks"] = "none (anyone)"
+			return []inventory.Signal{d.signal(r, ev)}
+		}
+		for _, n := range c.AuthorizedNetworks {
+			if wide, _ := inventory.InternetWide(n); wide {
+				ev["authorized_networks"] = strings.Join(c.AuthorizedNetworks, ",")
+				ev["source"] = n
+				return []inventory.Signal{d.signal(r, ev)}
+			}
+		}
+		return nil
+	}
+	return d
+}

@@ -74,7 +74,8 @@ func TestDBPortInternet(t *testing.T) {
 func database(mut func(*inventory.Database)) inventory.Resource {
 	r := res("db-1", inventory.KindDatabase)
 	r.Database = &inventory.Database{Engine: "postgres", EngineVersion: "16.3", PubliclyAccessible: true, Port: 5432,
-		Firewalls: []string{"sg-db"}, SubnetIDs: []string{"subnet-1"}, NetworkID: "vpc-1", AutoMinorUpgrade: true}
+		Firewalls: []string{"sg-db"}, SubnetIDs: []string{"subnet-1"}, NetworkID: "vpc-1", AutoMinorUpgrade: true,
+		TLSRequired: new(true)}
 	if mut != nil {
 		mut(r.Database)
 	}

@@ -274,9 +274,18 @@ func anyAllResources(rs []string) bool {
 // missing lists what could not be read (a policy not in the snapshot, a
 // document that could not be parsed, the principal itself).
 func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing []string) {
+	docs, viaOf, missing := g.principalDocs(id)
+	f = AdminEquivalent(docs)
+	return f, viaOf[f.Policy], missing
+}
+
+// principalDocs returns the readable policy documents that apply to a
+// principal, the principal or group each is attached through, and what
+// could not be read.
+func (g *Graph) principalDocs(id string) (docs []PolicySource, viaOf map[string]string, missing []string) {
 	p := g.byID[id]
 	if p == nil {
-		return AdminFinding{}, "", []string{"principal " + id + " not in snapshot"}
+		return nil, nil, []string{"principal " + id + " not in snapshot"}
 	}
 	if p.User == nil && p.Role == nil && p.Group == nil && p.ServiceAccount == nil {
 		missing = append(missing, "attributes of "+id+" not collected")
@@ -295,8 +304,7 @@ func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing [
 			}
 		}
 	}
-	viaOf := make(map[string]string, len(refs))
-	var docs []PolicySource
+	viaOf = make(map[string]string, len(refs))
 	for _, ref := range refs {
 		viaOf[ref.ID] = ref.Via
 		pol := g.byID[ref.ID]
@@ -309,8 +317,7 @@ func (g *Graph) principalAdmin(id string) (f AdminFinding, via string, missing [
 			docs = append(docs, PolicySource{ID: ref.ID, Doc: pol.Policy.Document})
 		}
 	}
-	f = AdminEquivalent(docs)
-	return f, viaOf[f.Policy], inventory.UniqueSorted(missing)
+	return docs, viaOf, inventory.UniqueSorted(missing)
 }
 
 func adminEvidence(f AdminFinding, via string) map[string]string {
@@ -596,6 +603,279 @@ func publicBucket() Detector {
 				ms = append(ms, gp.String())
 			}
 			return []inventory.Signal{d.unknown(r, map[string]string{"missing": strings.Join(ms, "; ")})}
+		}
+		return nil
+	}
+	return d
+}
+
+// assumeActions reports whether a trust statement grants a way to assume
+// the role (sts:AssumeRole, …WithSAML, …WithWebIdentity, or a wildcard
+// covering them).
+func assumeActions(s inventory.Statement) bool {
+	for _, a := range []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"} {
+		if len(s.Actions) > 0 && anyActionMatch(s.Actions, a) {
+			return true
+		}
+		if len(s.NotActions) > 0 && !anyActionMatch(s.NotActions, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustMissing is the Unknown evidence of a role whose trust policy could
+// not be read; other clouds' roles have no trust policy and get nil.
+func trustMissing(r *inventory.Resource) (map[string]string, bool) {
+	if r.Cloud != inventory.AWS {
+		return nil, false
+	}
+	if r.Role == nil || r.Role.Trust == nil {
+		return map[string]string{"missing": "trust policy not collected"}, true
+	}
+	return nil, false
+}
+
+func roleAssumableByAnyone() Detector {
+	d := Detector{
+		ID: "privileges.role_assumable_by_anyone", Pillar: inventory.Privileges, Severity: inventory.SevCritical,
+		Title: "Role can be assumed by anyone (trust policy principal \"*\")",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindRole},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		if ev, missing := trustMissing(r); missing {
+			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		if r.Role == nil || r.Role.Trust == nil {
+			return nil
+		}
+		for i, st := range r.Role.Trust.Statements {
+			if st.Effect != inventory.Allow || !assumeActions(st) || !publicPrincipal(st) {
+				continue
+			}
+			// One condition pinning the caller's account, organisation or
+			// network is enough; anything else is read as anyone.
+			if slices.ContainsFunc(st.Conditions, restricts) {
+				continue
+			}
+			ev := map[string]string{
+				"statement": stmtName(st, i),
+				"principal": strings.Join(append(append([]string(nil), st.Principals...), st.NotPrincipals...), ","),
+			}
+			if len(st.Conditions) > 0 {
+				ev["notes"] = "conditions " + conditionText(st.Conditions) + " do not pin the caller to fixed accounts or networks: read as anyone (conservative)"
+			}
+			return []inventory.Signal{d.signal(r, ev)}
+		}
+		return nil
+	}
+	return d
+}
+
+// principalAccount returns the AWS account an AWS principal names
+// ("AWS:123456789012", "AWS:arn:aws:iam::123456789012:root" or a user or
+// role of it), "" for anything else (services, federation, "*").
+func principalAccount(p string) string {
+	v, ok := strings.CutPrefix(strings.TrimSpace(p), "AWS:")
+	if !ok {
+		return ""
+	}
+	if isAccountID(v) {
+		return v
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) >= 6 && parts[0] == "arn" && isAccountID(parts[4]) {
+		return parts[4]
+	}
+	return ""
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func crossAccountTrust() Detector {
+	d := Detector{
+		ID: "privileges.cross_account_trust", Pillar: inventory.Privileges, Severity: inventory.SevMedium,
+		Title: "Role trusts principals of another account",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindRole},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		if ev, missing := trustMissing(r); missing {
+			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		if r.Role == nil || r.Role.Trust == nil {
+			return nil
+		}
+		var accounts, stmts []string
+		externalID := false
+		for i, st := range r.Role.Trust.Statements {
+			if st.Effect != inventory.Allow || !assumeActions(st) {
+				continue
+			}
+			found := false
+			for _, p := range st.Principals {
+				if a := principalAccount(p); a != "" && a != r.Account {
+					accounts = append(accounts, a)
+					found = true
+				}
+			}
+			if !found {
+				continue
+			}
+			stmts = append(stmts, stmtName(st, i))
+			for _, c := range st.Conditions {
+				if strings.EqualFold(c.Key, "sts:ExternalId") {
+					externalID = true
+				}
+			}
+		}
+		if len(accounts) == 0 {
+			return nil
+		}
+		ev := map[string]string{
+			"account":   strings.Join(inventory.UniqueSorted(accounts), ","),
+			"statement": strings.Join(stmts, ","),
+		}
+		if externalID {
+			ev["external_id"] = "required"
+		}
+		return []inventory.Signal{d.signal(r, ev)}
+	}
+	return d
+}
+
+// EscalationPattern is a known way for an identity to raise its own
+// permissions: holding every one of Actions on every resource is enough.
+type EscalationPattern struct {
+	Name    string
+	Actions []string
+}
+
+// EscalationPatterns are the AWS privilege-escalation patterns of
+// Rhino Security Labs' "AWS IAM Privilege Escalation – Methods and
+// Mitigation" (2018) that need nothing but IAM permissions on "*". Those
+// whose single action is also an escalationProbe already make the identity
+// admin_equivalent, which privilege_escalation then does not repeat.
+// GCP and Azure identities carry synthetic policies whose escalation roles
+// (Owner, IAM admin, User Access Administrator …) the collectors already map
+// to "iam:*", so they fall under admin_equivalent too.
+var EscalationPatterns = []EscalationPattern{
+	{"passrole_ec2", []string{"iam:PassRole", "ec2:RunInstances"}},
+	{"passrole_lambda", []string{"iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"}},
+	{"passrole_cloudformation", []string{"iam:PassRole", "cloudformation:CreateStack"}},
+	{"create_policy_version", []string{"iam:CreatePolicyVersion"}},
+	{"set_default_policy_version", []string{"iam:SetDefaultPolicyVersion"}},
+	{"attach_user_policy", []string{"iam:AttachUserPolicy"}},
+	{"attach_role_policy", []string{"iam:AttachRolePolicy"}},
+	{"attach_group_policy", []string{"iam:AttachGroupPolicy"}},
+	{"put_user_policy", []string{"iam:PutUserPolicy"}},
+	{"put_role_policy", []string{"iam:PutRolePolicy"}},
+	{"put_group_policy", []string{"iam:PutGroupPolicy"}},
+	{"create_access_key", []string{"iam:CreateAccessKey"}},
+	{"update_assume_role_policy", []string{"iam:UpdateAssumeRolePolicy"}},
+	{"create_login_profile", []string{"iam:CreateLoginProfile"}},
+	{"update_login_profile", []string{"iam:UpdateLoginProfile"}},
+}
+
+// allowedOnAll returns the first policy and statement of docs that allow
+// action on every resource, unless an unconditional Deny on every resource
+// cancels it. Conditions are read as in AdminEquivalent: a conditional
+// Allow grants (conditional is set), a conditional or resource-scoped Deny
+// does not cancel.
+func allowedOnAll(docs []PolicySource, action string) (policy, stmt string, conditional, ok bool) {
+	var denies []inventory.Statement
+	for _, d := range docs {
+		for _, s := range d.Doc.Statements {
+			if s.Effect == inventory.Deny && len(s.Conditions) == 0 && anyAllResources(s.Resources) {
+				denies = append(denies, s)
+			}
+		}
+	}
+	if deniedBy(denies, action) {
+		return "", "", false, false
+	}
+	for _, d := range docs {
+		for i, s := range d.Doc.Statements {
+			if s.Effect != inventory.Allow || (!anyAllResources(s.Resources) && len(s.NotResources) == 0) {
+				continue
+			}
+			grants := (len(s.Actions) > 0 && anyActionMatch(s.Actions, action)) ||
+				(len(s.NotActions) > 0 && !anyActionMatch(s.NotActions, action))
+			if !grants {
+				continue
+			}
+			if len(s.Conditions) == 0 {
+				return d.ID, stmtName(s, i), false, true
+			}
+			if !ok {
+				policy, stmt, conditional, ok = d.ID, stmtName(s, i), true, true
+			}
+		}
+	}
+	return policy, stmt, conditional, ok
+}
+
+func privilegeEscalation() Detector {
+	d := Detector{
+		ID: "privileges.privilege_escalation", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
+		Title: "Identity can escalate its own privileges (a known IAM escalation pattern)",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindUser, inventory.KindRole, inventory.KindGroup, inventory.KindServiceAccount},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		docs, viaOf, missing := g.principalDocs(r.ID)
+		if AdminEquivalent(docs).Admin {
+			return nil // admin_equivalent already says worse
+		}
+		var names, policies []string
+		conditional := false
+		for _, p := range EscalationPatterns {
+			var pols []string
+			all := true
+			for _, a := range p.Actions {
+				pol, _, cond, ok := allowedOnAll(docs, a)
+				if !ok {
+					all = false
+					break
+				}
+				conditional = conditional || cond
+				pols = append(pols, pol)
+			}
+			if all {
+				names = append(names, p.Name)
+				policies = append(policies, pols...)
+			}
+		}
+		if len(names) > 0 {
+			ev := map[string]string{"pattern": strings.Join(names, ","), "policy": strings.Join(inventory.UniqueSorted(policies), ",")}
+			var vias []string
+			for _, p := range inventory.UniqueSorted(policies) {
+				if v := viaOf[p]; v != "" && v != r.ID {
+					vias = append(vias, v)
+				}
+			}
+			if len(vias) > 0 {
+				ev["attached_via"] = strings.Join(inventory.UniqueSorted(vias), ",")
+			}
+			if conditional {
+				ev["conditional"] = "true"
+				ev["notes"] = "a granting statement has conditions: not evaluated, treated as satisfied (conservative)"
+			}
+			return []inventory.Signal{d.signal(r, ev)}
+		}
+		if len(missing) > 0 {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": strings.Join(missing, "; ")})}
 		}
 		return nil
 	}

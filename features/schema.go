@@ -72,13 +72,19 @@ const (
 	FImageAge          = "image_age"
 	FImageOld          = "image_over_180d"
 	FEOLEngine         = "eol_engine"
+	FAnyPortInternet   = "any_port_internet"
+	FPublicK8sAPI      = "public_k8s_api"
+	FPrivEscalation    = "privilege_escalation"
+	FRoleAnyone        = "role_assumable_by_anyone"
+	FDBTLSOff          = "db_tls_not_enforced"
+	FEOLKubernetes     = "eol_kubernetes"
 	FUnknownData       = "unknown_data"
 	FScopeGap          = "scope_gap"
 )
 
 // Current is the schema the extractor writes.
 var Current = Schema{
-	Version: "2",
+	Version: "3",
 	Features: []Feature{
 		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path", "0/1"},
 		{FAdminPortInternet, inventory.Ports, "ports.admin_port_internet", "an admin port (SSH, RDP, WinRM, VNC) is reachable from the internet", "0/1"},
@@ -100,6 +106,12 @@ var Current = Schema{
 		{FImageAge, inventory.Patches, "", "age of the instance's image", "min(days,3650)/365 (years)"},
 		{FImageOld, inventory.Patches, "patches.image_age", "the instance's image is older than 180 days", "0/1"},
 		{FEOLEngine, inventory.Patches, "patches.eol_engine", "the database engine version is past its end of life", "0/1"},
+		{FAnyPortInternet, inventory.Ports, "ports.any_port_internet", "a rule admitting every port is reachable from the internet", "0/1"},
+		{FPublicK8sAPI, inventory.Ports, "ports.public_k8s_api", "the Kubernetes API server has a public endpoint open to the whole internet", "0/1"},
+		{FPrivEscalation, inventory.Privileges, "privileges.privilege_escalation", "the identity (not admin-equivalent) holds a known privilege-escalation pattern on every resource", "0/1"},
+		{FRoleAnyone, inventory.Privileges, "privileges.role_assumable_by_anyone", "the role's trust policy lets anyone assume it", "0/1"},
+		{FDBTLSOff, inventory.Passwords, "passwords.db_tls_not_enforced", "the database accepts connections without TLS", "0/1"},
+		{FEOLKubernetes, inventory.Patches, "patches.eol_kubernetes", "the cluster's Kubernetes version is past its end of standard support", "0/1"},
 		{FUnknownData, "", "", "a fact about this resource could not be read (a Gap): unknown, not safe", "0/1"},
 		{FScopeGap, "", "", "the resource's account or region has gaps in this snapshot", "0/1"},
 	},

@@ -27,10 +27,16 @@ func Catalogue() []Detector {
 	return []Detector{
 		adminPortInternet(),
 		dbPortInternet(),
+		anyPortInternet(),
 		publicDatabase(),
+		publicK8sAPI(),
+		openFirewallUnattached(),
 		publicBucket(),
 		adminEquivalent(),
 		exposedAdminRole(),
+		privilegeEscalation(),
+		roleAssumableByAnyone(),
+		crossAccountTrust(),
 		consoleWithoutMFA(),
 		accessKeyOld(),
 		accessKeyUnused(),
@@ -39,8 +45,11 @@ func Catalogue() []Detector {
 		weakPasswordPolicy(),
 		imdsv1Exposed(),
 		secretInUserData(),
+		dbTLSNotEnforced(),
+		storageSharedKey(),
 		imageAge(),
 		eolEngine(),
+		eolKubernetes(),
 		dbAutoMinorUpgradeOff(),
 	}
 }
@@ -50,6 +59,9 @@ func Catalogue() []Detector {
 var ReportOnly = map[inventory.SignalID]string{
 	"patches.db_auto_minor_upgrade_off": "CIS 2.3.2; a hygiene setting, not a feature of schema 1",
 	"passwords.secret_in_user_data":     "found by internal/secrets in user data and startup scripts; a feature in a later schema",
+	"ports.open_firewall_unattached":    "on a firewall, which the model does not score: it protects nothing, so it weighs less than an exposure",
+	"privileges.cross_account_trust":    "context for people (which accounts can enter); trusting a partner is often intended",
+	"passwords.storage_shared_key":      "Azure storage accounts only; no published rate to train it on yet",
 }
 
 // Detect runs the catalogue over every resource of g. The result maps a
