@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -198,6 +199,9 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 	}
 	for _, ep := range eps {
 		g.evalEndpoint(&out, ep, 0)
+	}
+	for _, lb := range g.In(r.ID, inventory.RelTargets) {
+		g.evalLoadBalancer(&out, r, firewalls, lb)
 	}
 	return out.finish()
 }
@@ -900,4 +904,299 @@ func covers(deny, src string) bool {
 	}
 	dp, sp = dp.Masked(), sp.Masked()
 	return dp.Bits() <= sp.Bits() && dp.Contains(sp.Addr())
+}
+
+// evalLoadBalancer adds to out the ways in through load balancer lbID,
+// which targets the instance inst (whose firewalls are instFWs). The
+// internet reaches the instance on a target port when all of these hold:
+//
+//   - the load balancer is internet-facing (an internal one is not);
+//   - one of its subnets routes to an internet gateway;
+//   - its firewalls (security groups) admit a listener's port from an
+//     internet-wide source; a load balancer with no firewall (an NLB
+//     without security groups) admits every source;
+//   - the instance's firewalls admit the target port from the load
+//     balancer: from one of its security groups, from a prefix that
+//     overlaps its subnets or network, or from an internet-wide source.
+//
+// It is conservative, erring towards exposed: any listener that is
+// reachable counts for every target (listeners are not matched to their
+// target groups), and a prefix that merely overlaps the load balancer's
+// subnets admits it. A fact that cannot be read (listeners, a subnet or
+// route table, a firewall) makes the path uncertain, never closed. The
+// exposure is on the target port, Via the instance's firewall that admits
+// it, Also the load balancer's firewall that admits the internet.
+func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, instFWs []string, lbID string) {
+	lb := g.byID[lbID]
+	if lb == nil || lb.Kind != inventory.KindLoadBalancer {
+		return
+	}
+	l := lb.LoadBalancer
+	if l == nil {
+		out.Uncertain = append(out.Uncertain, Exposure{Ports: inventory.PortRange{From: 0, To: 65535}, Protocol: inventory.ProtoAll, Source: "*", Via: lbID,
+			Path: "internet -> ? (load balancer " + lbID + " attributes not collected) -> " + inst.ID})
+		out.Missing = append(out.Missing, "load balancer "+lbID+" attributes not collected")
+		return
+	}
+	if l.Scheme == inventory.SchemeInternal {
+		return
+	}
+	var missing []string
+	certain := true
+	if l.Scheme != inventory.SchemeInternetFacing {
+		certain = false
+		missing = append(missing, "scheme of load balancer "+lbID+" unknown")
+	}
+
+	// The route: the first of its subnets that reaches an internet
+	// gateway. All private: no way in; one unknown: uncertain.
+	route, subnet := routeResult{state: ReachUnknown}, ""
+	subnets := inventory.UniqueSorted(append(append([]string(nil), l.SubnetIDs...), g.Out(lbID, inventory.RelIn)...))
+	allPrivate := len(subnets) > 0
+	if len(subnets) == 0 {
+		missing = append(missing, "load balancer "+lbID+" has no subnet recorded")
+	}
+	for _, sn := range subnets {
+		rt := g.route(sn, l.NetworkID, scopeOf(lb))
+		if rt.state == Reachable {
+			route, subnet = rt, sn
+			break
+		}
+		if rt.state == ReachUnknown {
+			allPrivate = false
+			missing = append(missing, rt.missing)
+		}
+	}
+	if route.state != Reachable {
+		if allPrivate {
+			return
+		}
+		certain = false
+	}
+
+	// The front: what its firewalls admit from the internet on a listener.
+	front, frontState, frontMissing := g.lbFront(lbID, l)
+	missing = append(missing, frontMissing...)
+	if frontState == NotReachable {
+		return
+	}
+	if frontState != Reachable {
+		certain = false
+	}
+
+	lbFWs := inventory.UniqueSorted(append(append([]string(nil), l.Firewalls...), g.Out(lbID, inventory.RelProtectedBy)...))
+	nets, netsKnown := g.lbPrefixes(l, lbID)
+	type targetPort struct {
+		proto string
+		ports inventory.PortRange
+	}
+	var tps []targetPort
+	for _, t := range l.Targets {
+		if t.ID != inst.ID {
+			continue
+		}
+		proto := inventory.ProtoTCP
+		if strings.EqualFold(t.Protocol, "UDP") {
+			proto = inventory.ProtoUDP
+		}
+		tps = append(tps, targetPort{proto, inventory.PortRange{From: t.Port, To: t.Port}})
+	}
+	if len(tps) == 0 {
+		// Targeted, but on which port is not recorded: any port.
+		tps = append(tps, targetPort{inventory.ProtoAll, inventory.PortRange{From: 0, To: 65535}})
+	}
+	address := l.DNSName
+	if address == "" {
+		address = lbID
+	}
+	for _, tp := range tps {
+		proto, pr := tp.proto, tp.ports
+		state, via, why, instMissing := g.admitsFromLB(instFWs, lbFWs, nets, netsKnown, proto, pr)
+		if state == NotReachable {
+			continue
+		}
+		e := Exposure{Ports: pr, Protocol: proto, Source: front.Source, Breadth: front.Breadth, Via: via, Address: address}
+		if front.Via != "" && front.Via != via {
+			e.Also = front.Via
+		}
+		hop := "? (route unknown)"
+		if route.state == Reachable {
+			hop = fmt.Sprintf("%s (%s %s) -> %s", route.gateway, route.table, route.destination, subnet)
+		}
+		e.Path = fmt.Sprintf("internet -> %s -> load balancer %s (%s) %s -> %s %s %s (%s)",
+			hop, cmp.Or(lb.Name, lbID), address, front.Path, inst.ID, proto, portString(pr), why)
+		if certain && state == Reachable {
+			out.Exposures = append(out.Exposures, e)
+			continue
+		}
+		out.Uncertain = append(out.Uncertain, e)
+		out.Missing = append(out.Missing, missing...)
+		out.Missing = append(out.Missing, instMissing...)
+	}
+}
+
+// lbFront returns what the internet reaches on a load balancer's
+// listeners: the broadest exposure of a listener port (its Path holds
+// "listener PROTO PORT (firewall: rule)"), and whether that is proven,
+// uncertain or not reachable.
+func (g *Graph) lbFront(lbID string, l *inventory.LoadBalancer) (Exposure, Reach, []string) {
+	fws := inventory.UniqueSorted(append(append([]string(nil), l.Firewalls...), g.Out(lbID, inventory.RelProtectedBy)...))
+	var fw firewallVerdict
+	if len(fws) == 0 {
+		// No security group: every source is admitted (an NLB without
+		// security groups).
+		fw.exps = []Exposure{{Ports: inventory.PortRange{From: 0, To: 65535}, Protocol: inventory.ProtoAll, Source: "0.0.0.0/0", Via: ""}}
+	} else {
+		fw = g.firewallExposures(fws, nil)
+	}
+	missing := append([]string(nil), fw.missing...)
+	best, state := Exposure{}, NotReachable
+	// consider keeps the broadest exposure that match admits, proven
+	// before uncertain; capped at ReachUnknown it is uncertain whatever
+	// the firewalls say.
+	consider := func(match func(Exposure) bool, what string, capped bool) {
+		sets := []struct {
+			es []Exposure
+			st Reach
+		}{{fw.exps, Reachable}, {append(append([]Exposure(nil), fw.unresolved...), fw.partial...), ReachUnknown}}
+		for _, set := range sets {
+			e, ok := broadest(set.es, match)
+			if !ok {
+				continue
+			}
+			st := set.st
+			if capped {
+				st = ReachUnknown
+			}
+			if state == NotReachable || st == Reachable && state != Reachable || st == state && e.Breadth < best.Breadth {
+				rule := "no security group"
+				if e.Via != "" {
+					rule = describe(e)
+				}
+				e.Path = what + " (" + rule + ")"
+				best, state = e, st
+			}
+			return
+		}
+		if fw.anyUnknown && state == NotReachable {
+			best, state = Exposure{Source: "*", Path: what + " (firewalls unknown)"}, ReachUnknown
+		}
+	}
+	for _, ls := range l.Listeners {
+		proto := inventory.ProtoTCP
+		if strings.EqualFold(ls.Protocol, "UDP") {
+			proto = inventory.ProtoUDP
+		}
+		consider(func(e Exposure) bool { return e.Covers(proto, ls.Port) }, fmt.Sprintf("listener %s %d", ls.Protocol, ls.Port), false)
+	}
+	if l.ListenersUnknown {
+		// A listener may be on any port the firewalls admit.
+		missing = append(missing, "listeners of load balancer "+lbID+" could not be read")
+		consider(func(Exposure) bool { return true }, "listeners unknown", true)
+	}
+	return best, state, missing
+}
+
+// lbPrefixes are the address ranges a load balancer's traffic comes from:
+// its subnets' CIDRs, and its network's. known is false when one of them
+// is not in the snapshot.
+func (g *Graph) lbPrefixes(l *inventory.LoadBalancer, lbID string) (nets []netip.Prefix, known bool) {
+	known = true
+	add := func(cidr string) {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(cidr)); err == nil {
+			nets = append(nets, p.Masked())
+		}
+	}
+	for _, sn := range inventory.UniqueSorted(append(append([]string(nil), l.SubnetIDs...), g.Out(lbID, inventory.RelIn)...)) {
+		if x := g.byID[sn]; x != nil && x.Subnet != nil && x.Subnet.CIDR != "" {
+			add(x.Subnet.CIDR)
+		} else {
+			known = false
+		}
+	}
+	if l.NetworkID != "" {
+		if x := g.byID[l.NetworkID]; x != nil && x.Network != nil {
+			for _, c := range x.Network.CIDRs {
+				add(c)
+			}
+		} else {
+			known = false
+		}
+	}
+	return nets, known
+}
+
+// admitsFromLB decides whether the instance's firewalls admit proto on
+// ports from the load balancer (its firewalls lbFWs, its address ranges
+// nets): proven by a rule whose source is one of lbFWs, a prefix
+// overlapping nets or an internet-wide prefix; uncertain when a rule's
+// source cannot be judged (a prefix list, a group not in the snapshot, a
+// private prefix while nets are not all known) or a firewall is missing.
+// via is the firewall of the deciding rule and why describes it.
+func (g *Graph) admitsFromLB(instFWs, lbFWs []string, nets []netip.Prefix, netsKnown bool, proto string, ports inventory.PortRange) (state Reach, via, why string, missing []string) {
+	if len(instFWs) == 0 {
+		return ReachUnknown, "", "no firewall recorded", []string{"no firewall recorded"}
+	}
+	state = NotReachable
+	set := func(st Reach, v, w string) {
+		if st == Reachable && state != Reachable || st == ReachUnknown && state == NotReachable {
+			state, via, why = st, v, w
+		}
+	}
+	for _, id := range instFWs {
+		fw := g.byID[id]
+		if fw == nil || fw.Firewall == nil {
+			missing = append(missing, "firewall "+id+" not in snapshot")
+			set(ReachUnknown, id, "firewall "+id+" not in snapshot")
+			continue
+		}
+		for _, r := range fw.Firewall.Rules {
+			rp := inventory.NormalizeProtocol(r.Protocol)
+			if r.Direction != inventory.Ingress || r.Action != inventory.Allow {
+				continue
+			}
+			if rp != inventory.ProtoAll && proto != inventory.ProtoAll && rp != proto {
+				continue
+			}
+			rr := normPorts(r.Ports)
+			if rr.To < ports.From || rr.From > ports.To {
+				continue
+			}
+			rule := func(src string) string {
+				return fmt.Sprintf("%s: allow %s %s from %s", id, rp, portString(rr), src)
+			}
+			for _, sg := range r.SourceGroups {
+				switch x := g.byID[sg]; {
+				case slices.Contains(lbFWs, sg):
+					set(Reachable, id, rule(sg))
+				case x == nil || x.Firewall == nil || x.Account != fw.Account:
+					set(ReachUnknown, id, rule(sg))
+				}
+			}
+			for _, src := range r.Sources {
+				if wide, _ := inventory.InternetWide(src); wide {
+					set(Reachable, id, rule(src))
+					continue
+				}
+				p, err := netip.ParsePrefix(strings.TrimSpace(src))
+				if err != nil {
+					if a, aerr := netip.ParseAddr(strings.TrimSpace(src)); aerr == nil {
+						p, err = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+					}
+				}
+				switch {
+				case err != nil && !isAddressSource(src):
+					set(ReachUnknown, id, rule(src)) // a prefix list
+				case err != nil:
+					// a tag of the cloud's own network: the load balancer is in it
+					set(Reachable, id, rule(src))
+				case slices.ContainsFunc(nets, func(n netip.Prefix) bool { return n.Overlaps(p.Masked()) }):
+					set(Reachable, id, rule(src))
+				case !netsKnown:
+					set(ReachUnknown, id, rule(src))
+				}
+			}
+		}
+	}
+	return state, via, why, missing
 }

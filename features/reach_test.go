@@ -580,3 +580,149 @@ func TestProviderEndpointDatabaseReachability(t *testing.T) {
 		})
 	}
 }
+
+// lbEstate: i-app has no public address and sits in the private subnet-2
+// (its route table sends 0.0.0.0/0 to a NAT gateway); the internet-facing
+// ALB lb-1 in the public subnet-1 listens on HTTPS 443, which its sg-alb
+// admits from anywhere, and forwards to i-app on 8080, which i-app's
+// sg-app admits from sg-alb.
+func lbEstate(mut func(*inventory.LoadBalancer)) []inventory.Resource {
+	vpc := res("vpc-1", inventory.KindNetwork)
+	vpc.Network = &inventory.Network{CIDRs: []string{"10.0.0.0/16"}}
+	private := subnet("subnet-2")
+	private.Subnet.CIDR = "10.0.2.0/24"
+	app := instance("i-app", func(in *inventory.Instance) {
+		in.PublicIPs, in.PrivateIPs, in.SubnetID, in.Firewalls = nil, []string{"10.0.2.5"}, "subnet-2", []string{"sg-app"}
+	})
+	fromALB := sgRule("tcp", 8080, 8080)
+	fromALB.SourceGroups = []string{"sg-alb"}
+	lb := res("lb-1", inventory.KindLoadBalancer)
+	lb.Name = "web-alb"
+	lb.LoadBalancer = &inventory.LoadBalancer{Type: "application", Scheme: inventory.SchemeInternetFacing, DNSName: "web-alb.elb",
+		Listeners: []inventory.Listener{{Protocol: "HTTPS", Port: 443}}, Firewalls: []string{"sg-alb"},
+		SubnetIDs: []string{"subnet-1"}, NetworkID: "vpc-1", Targets: []inventory.LBTarget{{ID: "i-app", Port: 8080, Protocol: "HTTP"}}}
+	if mut != nil {
+		mut(lb.LoadBalancer)
+	}
+	for _, t := range lb.LoadBalancer.Targets {
+		lb.AddEdge(inventory.RelTargets, t.ID)
+	}
+	return []inventory.Resource{
+		vpc, app, lb, subnet("subnet-1"), private,
+		firewall("sg-alb", sgRule("tcp", 443, 443, "0.0.0.0/0")),
+		firewall("sg-app", sgRule("tcp", 22, 22, "10.0.0.0/16"), fromALB),
+		routeTable("rtb-1", false, []string{"subnet-1"}, igwRoute),
+		routeTable("rtb-2", false, []string{"subnet-2"}, natRoute),
+		routeTable("rtb-main", true, nil),
+	}
+}
+
+func TestReachabilityLoadBalancer(t *testing.T) {
+	const front = "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer web-alb (web-alb.elb) listener HTTPS 443 (sg-alb: allow tcp 443 from 0.0.0.0/0)"
+	port8080 := inventory.PortRange{From: 8080, To: 8080}
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   Reachability
+	}{
+		{
+			name:   "private instance behind a public ALB: exposed on the target port",
+			estate: lbEstate(nil),
+			want: Reachability{Exposures: []Exposure{{Ports: port8080, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Also: "sg-alb", Address: "web-alb.elb",
+				Path: front + " -> i-app tcp 8080 (sg-app: allow tcp 8080 from sg-alb)"}}},
+		},
+		{
+			name:   "behind an internal ALB: not exposed",
+			estate: lbEstate(func(l *inventory.LoadBalancer) { l.Scheme = inventory.SchemeInternal }),
+			want:   Reachability{},
+		},
+		{
+			name:   "the ALB's security group admits nothing from the internet: not exposed",
+			estate: replace(lbEstate(nil), firewall("sg-alb", sgRule("tcp", 443, 443, "10.0.0.0/8"))),
+			want:   Reachability{},
+		},
+		{
+			name:   "the ALB's security group admits another port than its listener's: not exposed",
+			estate: replace(lbEstate(nil), firewall("sg-alb", sgRule("tcp", 80, 80, "0.0.0.0/0"))),
+			want:   Reachability{},
+		},
+		{
+			name:   "the instance's security group does not admit the load balancer: not exposed",
+			estate: replace(lbEstate(nil), firewall("sg-app", sgRule("tcp", 22, 22, "10.0.0.0/16"))),
+			want:   Reachability{},
+		},
+		{
+			name:   "the load balancer's subnet is private: not exposed",
+			estate: replace(lbEstate(nil), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)),
+			want:   Reachability{},
+		},
+		{
+			name: "NLB without security groups, instance admits the VPC: exposed",
+			estate: replace(lbEstate(func(l *inventory.LoadBalancer) {
+				l.Type, l.Firewalls, l.Listeners = "network", nil, []inventory.Listener{{Protocol: "TCP", Port: 8080}}
+			}), firewall("sg-app", sgRule("tcp", 8080, 8080, "10.0.0.0/16"))),
+			want: Reachability{Exposures: []Exposure{{Ports: port8080, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Address: "web-alb.elb",
+				Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer web-alb (web-alb.elb) listener TCP 8080 (no security group) -> i-app tcp 8080 (sg-app: allow tcp 8080 from 10.0.0.0/16)"}}},
+		},
+		{
+			name:   "the load balancer's security group is not in the snapshot: unknown, not safe",
+			estate: without(lbEstate(nil), "sg-alb"),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: port8080, Protocol: "tcp", Source: "*", Via: "sg-app", Address: "web-alb.elb",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer web-alb (web-alb.elb) listener HTTPS 443 (firewalls unknown) -> i-app tcp 8080 (sg-app: allow tcp 8080 from sg-alb)"}},
+				Unknown: true,
+				Missing: []string{"firewall sg-alb not in snapshot"},
+			},
+		},
+		{
+			name:   "listeners could not be read: unknown, not safe",
+			estate: lbEstate(func(l *inventory.LoadBalancer) { l.Listeners, l.ListenersUnknown = nil, true }),
+			want: Reachability{
+				Uncertain: []Exposure{{Ports: port8080, Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Also: "sg-alb", Address: "web-alb.elb",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer web-alb (web-alb.elb) listeners unknown (sg-alb: allow tcp 443 from 0.0.0.0/0) -> i-app tcp 8080 (sg-app: allow tcp 8080 from sg-alb)"}},
+				Unknown: true,
+				Missing: []string{"listeners of load balancer lb-1 could not be read"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, nil).Reachability("i-app")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("reachability (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAdminPortThroughLoadBalancer: the port signals need no change to
+// fire through a load balancer.
+func TestAdminPortThroughLoadBalancer(t *testing.T) {
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   []hit
+	}{
+		{
+			name: "an NLB forwards 22 to a private instance",
+			estate: replace(lbEstate(func(l *inventory.LoadBalancer) {
+				l.Type, l.Listeners, l.Targets = "network", []inventory.Listener{{Protocol: "TCP", Port: 22}}, []inventory.LBTarget{{ID: "i-app", Port: 22, Protocol: "TCP"}}
+			}), firewall("sg-alb", sgRule("tcp", 22, 22, "0.0.0.0/0"))),
+			want: []hit{{Evidence: map[string]string{"port": "22", "via": "sg-app"}}},
+		},
+		{
+			name: "the same behind an internal NLB",
+			estate: replace(lbEstate(func(l *inventory.LoadBalancer) {
+				l.Type, l.Scheme, l.Listeners, l.Targets = "network", inventory.SchemeInternal, []inventory.Listener{{Protocol: "TCP", Port: 22}}, []inventory.LBTarget{{ID: "i-app", Port: 22, Protocol: "TCP"}}
+			}), firewall("sg-alb", sgRule("tcp", 22, 22, "0.0.0.0/0"))),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := detect(t, tt.estate, nil, "i-app", "ports.admin_port_internet", []string{"port", "via"})
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("signals (-got +want):\n%s", diff)
+			}
+		})
+	}
+}

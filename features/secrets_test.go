@@ -44,3 +44,38 @@ func TestSecretInUserData(t *testing.T) {
 		})
 	}
 }
+
+func TestSecretInFunctionEnvironment(t *testing.T) {
+	const id inventory.SignalID = "passwords.secret_in_user_data"
+	pass := inventory.SecretFinding{Detector: "password_assignment", Location: "environment DB_PASSWORD", Fingerprint: "195827193687edc1"}
+	fn := func(mut func(*inventory.Function)) inventory.Resource {
+		r := res("fn-1", inventory.KindFunction)
+		r.Function = &inventory.Function{Runtime: "python3.12", Role: "role-1", EnvKeys: []string{"DB_PASSWORD", "TABLE"}}
+		if mut != nil {
+			mut(r.Function)
+		}
+		return r
+	}
+	keys := []string{"detector", "location", "fingerprint", "missing"}
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   []hit
+	}{
+		{"password in the environment", []inventory.Resource{fn(func(f *inventory.Function) { f.Secrets = []inventory.SecretFinding{pass} })},
+			[]hit{{Evidence: map[string]string{"detector": "password_assignment", "location": "environment DB_PASSWORD", "fingerprint": "195827193687edc1"}}}},
+		{"safe twin: environment without secrets", []inventory.Resource{fn(nil)}, nil},
+		{"environment unreadable: unknown", []inventory.Resource{fn(func(f *inventory.Function) { f.SecretsUnknown = true })},
+			[]hit{{Unknown: true, Evidence: map[string]string{"missing": "environment variables could not be read"}}}},
+		{"function attributes missing: unknown", []inventory.Resource{res("fn-1", inventory.KindFunction)},
+			[]hit{{Unknown: true, Evidence: map[string]string{"missing": "function attributes not collected"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := detect(t, tt.estate, nil, "fn-1", id, keys)
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("signals (-got +want):\n%s", diff)
+			}
+		})
+	}
+}

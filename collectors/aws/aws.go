@@ -194,6 +194,8 @@ func All() []table {
 	ts = append(ts, s3Tables()...)
 	ts = append(ts, ec2Tables()...)
 	ts = append(ts, rdsTables()...)
+	ts = append(ts, elbv2Tables()...)
+	ts = append(ts, lambdaTables()...)
 	return ts
 }
 

@@ -45,7 +45,7 @@ func ec2Kinds(rs []inventory.Resource) map[string]int {
 // demoEC2Kinds is what the demo estate holds.
 var demoEC2Kinds = map[string]int{
 	"us-east-1 compute.instance":    6,
-	"us-east-1 network.firewall":    5,
+	"us-east-1 network.firewall":    6, // web-alb's included
 	"us-east-1 network.network":     1,
 	"us-east-1 network.subnet":      2,
 	"us-east-1 network.route_table": 2,

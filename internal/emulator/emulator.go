@@ -3,8 +3,8 @@
 // SigV4-signed requests are AWS, Azure Resource Manager paths
 // (/subscriptions/…, /providers/…) are Azure, and the rest are Google APIs. The same code serves the collector tests,
 // `make demo` and benchmarks. For AWS it speaks the query protocol (EC2, IAM,
-// RDS, STS: form-encoded POST, XML answers), S3's REST XML and
-// Organizations' JSON 1.1; the service and region of each request are read
+// RDS, STS, ELBv2: form-encoded POST, XML answers), S3's REST XML,
+// Lambda's REST JSON and Organizations' JSON 1.1; the service and region of each request are read
 // from its SigV4 credential scope, so one listener serves every service, as
 // AWS_ENDPOINT_URL expects. The access key of that scope says which account
 // answers: keys that STS AssumeRole handed out ("ASIA" + the account id)
@@ -56,14 +56,15 @@ const (
 )
 
 // Fault injects an error into requests that match Service (SigV4 service
-// name: "ec2", "iam", "s3", "rds", "sts", "organizations"), Action ("" for
-// any; the query Action, for S3 the operation name such as
-// "GetBucketPolicy", for Organizations the target's operation such as
-// "ListAccounts"), Region ("" for any) and Account (the AWS account whose
-// credentials signed the request; "" for any). Times bounds how often it
-// fires (0: always); with Each it bounds how often it fires for each
-// distinct call (same access key, region, action and parameters), so every
-// call fails Times times, then is served.
+// name: "ec2", "iam", "s3", "rds", "sts", "organizations",
+// "elasticloadbalancing", "lambda"), Action ("" for any; the query Action,
+// for S3 the operation name such as "GetBucketPolicy", for Organizations
+// the target's operation such as "ListAccounts", for Lambda
+// "ListFunctions" or "GetFunctionUrlConfig"), Region ("" for any) and
+// Account (the AWS account whose credentials signed the request; "" for
+// any). Times bounds how often it fires (0: always); with Each it bounds
+// how often it fires for each distinct call (same access key, region,
+// action and parameters), so every call fails Times times, then is served.
 type Fault struct {
 	Service string    `json:"service"`
 	Action  string    `json:"action,omitempty"`
@@ -220,7 +221,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		switch service {
 		case "s3":
 			writeS3Error(w, aerr)
-		case "organizations":
+		case "organizations", "lambda":
 			writeAWSJSONError(w, aerr)
 		default:
 			writeQueryError(w, service, aerr)
@@ -234,6 +235,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	case "organizations":
 		s.serveOrganizations(w, req)
+		return
+	case "lambda":
+		s.serveLambda(w, req)
 		return
 	}
 	if err := hr.ParseForm(); err != nil {
@@ -274,6 +278,8 @@ var queryHandlers = map[string]queryHandler{
 	"ec2": serveEC2,
 	"iam": serveIAM,
 	"rds": serveRDS,
+	// elasticloadbalancing is ELBv2's signing name.
+	"elasticloadbalancing": serveELBv2,
 }
 
 // injected counts r and answers it with the fault that matches it, if any:
@@ -332,6 +338,8 @@ func faultError(service string, k FaultKind) *apiError {
 		switch service {
 		case "ec2":
 			return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+		case "lambda":
+			return errorf(403, "AccessDeniedException", "User: arn:aws:iam::000000000000:user/emulated is not authorized to perform this action")
 		default:
 			return errorf(403, "AccessDenied", "User: arn:aws:iam::000000000000:user/emulated is not authorized to perform this action")
 		}
@@ -341,6 +349,8 @@ func faultError(service string, k FaultKind) *apiError {
 			return errorf(503, "RequestLimitExceeded", "Request limit exceeded.")
 		case "s3":
 			return errorf(503, "SlowDown", "Please reduce your request rate.")
+		case "lambda":
+			return errorf(429, "TooManyRequestsException", "Rate exceeded")
 		default:
 			return errorf(400, "Throttling", "Rate exceeded")
 		}

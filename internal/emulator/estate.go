@@ -15,7 +15,7 @@ import (
 
 // Estate is what the emulator serves, described in each cloud's own terms.
 // An estate is a directory holding the AWS account (account.json and one
-// file per service: ec2.json, iam.json, s3.json, rds.json; a missing
+// file per service: ec2.json, iam.json, s3.json, rds.json, elbv2.json, lambda.json; a missing
 // service file means an empty service), and optionally a gcp/ and an
 // azure/ directory, each read by that cloud's loader.
 //
@@ -76,6 +76,8 @@ type AWSEstate struct {
 	IAM     IAMEstate
 	S3      S3Estate
 	RDS     RDSEstate
+	ELBv2   ELBv2Estate
+	Lambda  LambdaEstate
 }
 
 // AWSAccount is account.json.
@@ -151,6 +153,8 @@ func loadAWS(fsys fs.FS, dir string) (AWSEstate, error) {
 		{"iam.json", &a.IAM, false},
 		{"s3.json", &a.S3, false},
 		{"rds.json", &a.RDS, false},
+		{"elbv2.json", &a.ELBv2, false},
+		{"lambda.json", &a.Lambda, false},
 	}
 	for _, f := range files {
 		b, err := fs.ReadFile(fsys, path.Join(dir, f.name))

@@ -124,6 +124,10 @@ type Resource struct {
 	// Vault holds a secret store's attributes (KindSecret): an Azure Key
 	// Vault.
 	Vault *Vault `json:"vault,omitempty"`
+	// LoadBalancer holds a load balancer's attributes (KindLoadBalancer).
+	LoadBalancer *LoadBalancer `json:"load_balancer,omitempty"`
+	// Function holds a serverless function's attributes (KindFunction).
+	Function *Function `json:"function,omitempty"`
 }
 
 // AddEdge appends an edge from r.
@@ -431,6 +435,80 @@ type Vault struct {
 	NetworkDefault     string   `json:"network_default,omitempty"`
 	AuthorizedNetworks []string `json:"authorized_networks,omitempty"`
 	Endpoint           string   `json:"endpoint,omitempty"`
+}
+
+// Load balancer schemes (LoadBalancer.Scheme).
+const (
+	SchemeInternetFacing = "internet-facing"
+	SchemeInternal       = "internal"
+)
+
+// LoadBalancer is a load balancer (an AWS ALB, NLB or GWLB). What it sends
+// traffic to are its targets edges; TargetPorts says on which port.
+type LoadBalancer struct {
+	// Type is the cloud's own kind of load balancer: "application",
+	// "network", "gateway".
+	Type string `json:"type,omitempty"`
+	// Scheme is SchemeInternetFacing (a public address) or SchemeInternal.
+	Scheme    string     `json:"scheme"`
+	DNSName   string     `json:"dns_name,omitempty"`
+	Listeners []Listener `json:"listeners,omitempty"`
+	// Firewalls are its security groups; none for a load balancer that
+	// has none (an NLB without security groups admits every source).
+	Firewalls []string `json:"firewalls,omitempty"`
+	SubnetIDs []string `json:"subnet_ids,omitempty"`
+	NetworkID string   `json:"network_id,omitempty"`
+	// Targets are the instances it forwards to, with the port each
+	// receives on (a target group's port, or the target's own).
+	Targets []LBTarget `json:"targets,omitempty"`
+	// ListenersUnknown and TargetsUnknown mark listeners or targets that
+	// could not be read (a Gap says why): none then means unknown.
+	ListenersUnknown bool `json:"listeners_unknown,omitempty"`
+	TargetsUnknown   bool `json:"targets_unknown,omitempty"`
+}
+
+// Listener is a port a load balancer accepts connections on.
+type Listener struct {
+	Protocol string `json:"protocol"` // "HTTP", "HTTPS", "TCP", "UDP", "TLS", "TCP_UDP", "GENEVE"
+	Port     int    `json:"port"`
+}
+
+// LBTarget is one instance behind a load balancer: the instance's id and
+// the port and protocol traffic reaches it on.
+type LBTarget struct {
+	ID       string `json:"id"`
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol,omitempty"` // the target group's protocol
+}
+
+// Function URL auth types (Function.URLAuth).
+const (
+	FunctionURLNone = "NONE"    // anyone on the internet may invoke it
+	FunctionURLIAM  = "AWS_IAM" // callers must sign with IAM credentials
+)
+
+// Function is a serverless function (AWS Lambda).
+type Function struct {
+	Runtime string `json:"runtime,omitempty"` // "python3.12", "nodejs20.x"; "" for container images
+	// Role is the id of the role the function runs as (also an assumes
+	// edge).
+	Role string `json:"role,omitempty"`
+	// URLAuth is the auth type of the function's public URL: FunctionURLNone,
+	// FunctionURLIAM, or "" when it has no URL (or URLUnknown).
+	URLAuth string `json:"url_auth,omitempty"`
+	// URLUnknown marks a function whose URL configuration could not be
+	// read (a Gap says why).
+	URLUnknown bool `json:"url_unknown,omitempty"`
+	// EnvKeys are the names of its environment variables; values are
+	// never stored.
+	EnvKeys []string `json:"env_keys,omitempty"`
+	// Secrets are the credentials found in its environment variables:
+	// detector, location ("environment DB_URL") and a salted fingerprint,
+	// never the value.
+	Secrets []SecretFinding `json:"secrets,omitempty"`
+	// SecretsUnknown marks a function whose environment could not be
+	// read (a Gap says why): no Secrets then means unknown, not "none".
+	SecretsUnknown bool `json:"secrets_unknown,omitempty"`
 }
 
 // MFADevice is one MFA device of a user.

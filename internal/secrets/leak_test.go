@@ -19,6 +19,7 @@ import (
 	gcpcollector "github.com/posture-dev/posture/collectors/gcp"
 	"github.com/posture-dev/posture/internal/assess"
 	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/inventory"
 	"github.com/posture-dev/posture/internal/report"
 	"github.com/posture-dev/posture/internal/scan"
 	"github.com/posture-dev/posture/internal/store"
@@ -29,8 +30,9 @@ import (
 var scanNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 // planted are the fake secrets of the demo estate's user data
-// (internal/emulator/estates/demo/ec2.json) and instance metadata
-// (gcp/projects/acme-prod.json), or the parts of them that must never be
+// (internal/emulator/estates/demo/ec2.json), function environment
+// (lambda.json) and instance metadata (gcp/projects/acme-prod.json), or
+// the parts of them that must never be
 // seen again once collected.
 var planted = []string{
 	"AKIAIOSFODNN7EXAMPLE",
@@ -42,15 +44,17 @@ var planted = []string{
 	"AIzaFAKEdemoFAKEdemoFAKEdemoFAKEdemo000",
 	"T00000000/B00000000/FAKEdemoFAKEdemoFAKEdemo",
 	"MIIEvQIBADANFAKEDEMOFAKEDEMOFAKEDEMOFAKEDEMO",
+	"Xq7-demo-Planted-Pw-9f3Kz2",
 }
 
 // wantFound are the findings the demo's planted secrets must yield, by
-// instance name.
+// instance or function name.
 var wantFound = map[string][]string{
 	"web-1": {"aws_access_key_id user-data line 4", "aws_secret_access_key user-data line 5", "url_credentials user-data line 6"},
 	"app-1": {"private_key user-data line 7", "github_token user-data line 12"},
 	"gce-web-1": {"password_assignment metadata startup-script line 3", "google_api_key metadata startup-script line 4",
 		"slack_webhook metadata startup-script line 5", "gcp_service_account_key metadata deploy-credentials line 1"},
+	"orders-api": {"password_assignment environment DB_PASSWORD"},
 }
 
 // TestPlantedSecretsNeverLeak scans the demo estate through the real AWS
@@ -97,14 +101,18 @@ func TestPlantedSecretsNeverLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Found: every planted secret, as a finding of its instance.
+	// Found: every planted secret, as a finding of its instance or function.
 	got := map[string][]string{}
 	var fingerprints []string
 	for _, r := range collected.Resources {
-		if r.Instance == nil {
-			continue
+		var found []inventory.SecretFinding
+		switch {
+		case r.Instance != nil:
+			found = r.Instance.Secrets
+		case r.Function != nil:
+			found = r.Function.Secrets
 		}
-		for _, f := range r.Instance.Secrets {
+		for _, f := range found {
 			got[r.Name] = append(got[r.Name], f.Detector+" "+f.Location)
 			fingerprints = append(fingerprints, f.Fingerprint)
 		}
