@@ -184,7 +184,7 @@ func graphFact(g *features.Graph, r *inventory.Resource, feature string, sigs []
 		if len(ports) == 0 {
 			return ""
 		}
-		return "Internet-reachable (public IP, route to a gateway, open rule) on " + strings.Join(ports, ", ")
+		return "Reachable from the internet (path in the evidence) on " + strings.Join(ports, ", ")
 	case features.FSSRFAdminPath:
 		return "Exposed, accepts IMDSv1 and holds an admin-equivalent role" + roleOf(sigs) +
 			": one request-forgery flaw yields admin credentials"
