@@ -8,15 +8,17 @@ import (
 )
 
 // Scorable reports whether the model scores resources of kind k: the things
-// an attacker targets or uses (instances, databases, buckets, users, roles,
-// access keys, the account, Kubernetes clusters). Network plumbing (firewalls, networks, subnets,
-// route tables, gateways, interfaces) and policies are context: their risk
-// shows on the resources they expose or grant. Groups are context too, since
+// an attacker targets or uses (instances, functions, databases, buckets,
+// users, roles, access keys, the account, Kubernetes clusters). Network
+// plumbing (firewalls, networks, subnets, route tables, gateways,
+// interfaces) and policies are context: their risk shows on the resources
+// they expose or grant. Groups are context too, since
 // their members carry the group's permissions as their own.
 func Scorable(k inventory.Kind) bool {
 	switch k {
 	case inventory.KindInstance, inventory.KindDatabase, inventory.KindBucket, inventory.KindUser,
-		inventory.KindRole, inventory.KindServiceAccount, inventory.KindAccessKey, inventory.KindAccount, inventory.KindCluster:
+		inventory.KindRole, inventory.KindServiceAccount, inventory.KindAccessKey, inventory.KindAccount, inventory.KindCluster,
+		inventory.KindFunction:
 		return true
 	}
 	return false
@@ -126,6 +128,21 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 			b.unknown = true
 		}
 		b.fromSignals(FImageOld, "patches.image_age", own)
+
+	case inventory.KindFunction:
+		// A function is exposed through a URL anyone may invoke, and runs
+		// with its role as an instance does with its profile's. Its
+		// runtime's deprecation sets eol_engine, the schema's end-of-life
+		// column.
+		state, _ := functionURLReach(r.Function)
+		b.reach(state, FInternetExposed)
+		b.fromSignals(FExposedAdminRole, "privileges.exposed_admin_role", own)
+		admin, _, _, _, missing := g.adminRoleOf(r)
+		b.flag(FHoldsAdminRole, admin)
+		if !admin && len(missing) > 0 {
+			b.unknown = true
+		}
+		b.fromSignals(FEOLEngine, "patches.eol_runtime", own)
 
 	case inventory.KindDatabase:
 		state, _ := g.Reachability(r.ID).Any()

@@ -93,6 +93,23 @@ func TestExtract(t *testing.T) {
 			sa.ServiceAccount = &inventory.ServiceAccount{PermissionsUnknown: true}
 			return sa
 		}()}, nil, "sa-1", map[string]float64{FUnknownData: 1}},
+
+		// Functions: exposed through a URL anyone may invoke, holding their
+		// role, their runtime's deprecation in eol_engine.
+		{"public function with an admin role on a deprecated runtime", fnEstate(func(f *inventory.Function) {
+			f.URLAuth, f.Runtime = inventory.FunctionURLNone, "python3.8"
+		}, adminGrant), nil, fnID, map[string]float64{FInternetExposed: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FEOLEngine: 1}},
+		{"safe twin: IAM-authenticated function with a scoped role on a supported runtime", fnEstate(urlAuth(inventory.FunctionURLIAM),
+			allow([]string{"dynamodb:GetItem"}, "*")), nil, fnID, map[string]float64{}},
+		{"private function still holds its admin role", fnEstate(nil, adminGrant), nil, fnID, map[string]float64{FHoldsAdminRole: 1}},
+		{"function whose url could not be read is unknown, not private", fnEstate(func(f *inventory.Function) { f.URLUnknown = true }, adminGrant), nil, fnID,
+			map[string]float64{FHoldsAdminRole: 1, FUnknownData: 1}},
+		{"public function whose role is not in the snapshot is unknown", []inventory.Resource{function(urlAuth(inventory.FunctionURLNone))}, nil, fnID,
+			map[string]float64{FInternetExposed: 1, FUnknownData: 1}},
+		{"function on a runtime the table lacks is unknown", fnEstate(runtime("rust1.x"), adminGrant), nil, fnID,
+			map[string]float64{FHoldsAdminRole: 1, FUnknownData: 1}},
+		{"function without attributes is unknown", []inventory.Resource{res(fnID, inventory.KindFunction)}, nil, fnID,
+			map[string]float64{FUnknownData: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

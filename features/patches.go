@@ -1,6 +1,7 @@
 package features
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -423,4 +424,171 @@ func minorNumbers(minor string) (int, int, bool) {
 	x, err1 := strconv.Atoi(a)
 	y, err2 := strconv.Atoi(b)
 	return x, y, ok && err1 == nil && err2 == nil
+}
+
+// Runtime is one AWS Lambda managed runtime with the date Lambda deprecates
+// it: from then on Lambda applies no security patches to it (end of
+// support phase 1; creating, then updating, functions on it is blocked
+// later, but existing functions keep running).
+type Runtime struct {
+	ID         string // the runtime identifier: "python3.8", "nodejs16.x", "java8" (Amazon Linux 1)
+	Name       string // for people: "Python 3.8"
+	Deprecated time.Time
+}
+
+// RuntimeTableAsOf is when RuntimeTable was last checked against its
+// source. The evidence of every eol_runtime signal carries it.
+var RuntimeTableAsOf = date("2026-11-23")
+
+// RuntimeTable lists Lambda runtimes with their deprecation dates.
+//
+// Source: "Lambda runtimes", the supported and deprecated runtime tables
+// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), and
+// the runtime support policy
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtime-support-policy.html).
+// Dates still ahead of RuntimeTableAsOf are AWS's projected deprecation
+// dates, which AWS has moved before (python3.9 went from 2025-10-31 to
+// 2025-12-15); the Amazon Linux 2 based runtimes (java8.al2, java11,
+// java17, python3.10, python3.11, provided.al2) end with Amazon Linux 2 on
+// 2026-06-30. Container-image functions have no managed runtime and are
+// outside the table. A runtime identifier missing from the table is
+// unknown, unless it is a newer version of a language the table lists
+// (newerThanRuntimeTable): a runtime released after the table is
+// supported.
+var RuntimeTable = []Runtime{
+	{"nodejs", "Node.js 0.10", date("2016-10-31")},
+	{"nodejs4.3", "Node.js 4.3", date("2020-03-05")},
+	{"nodejs4.3-edge", "Node.js 4.3 edge", date("2020-03-05")},
+	{"nodejs6.10", "Node.js 6.10", date("2019-08-12")},
+	{"nodejs8.10", "Node.js 8.10", date("2020-03-06")},
+	{"nodejs10.x", "Node.js 10", date("2021-07-30")},
+	{"nodejs12.x", "Node.js 12", date("2023-03-31")},
+	{"nodejs14.x", "Node.js 14", date("2023-12-04")},
+	{"nodejs16.x", "Node.js 16", date("2024-06-12")},
+	{"nodejs18.x", "Node.js 18", date("2025-09-01")},
+	{"nodejs20.x", "Node.js 20", date("2026-04-30")},
+	{"nodejs22.x", "Node.js 22", date("2027-04-30")},
+	{"nodejs24.x", "Node.js 24", date("2028-04-30")},
+	{"python2.7", "Python 2.7", date("2021-07-15")},
+	{"python3.6", "Python 3.6", date("2022-07-18")},
+	{"python3.7", "Python 3.7", date("2023-12-04")},
+	{"python3.8", "Python 3.8", date("2024-10-14")},
+	{"python3.9", "Python 3.9", date("2025-12-15")},
+	{"python3.10", "Python 3.10", date("2026-06-30")},
+	{"python3.11", "Python 3.11", date("2026-06-30")},
+	{"python3.12", "Python 3.12", date("2028-10-31")},
+	{"python3.13", "Python 3.13", date("2029-06-30")},
+	{"python3.14", "Python 3.14", date("2029-06-30")},
+	{"java8", "Java 8 (Amazon Linux 1)", date("2024-01-08")},
+	{"java8.al2", "Java 8 (Amazon Linux 2)", date("2026-06-30")},
+	{"java11", "Java 11", date("2026-06-30")},
+	{"java17", "Java 17", date("2026-06-30")},
+	{"java21", "Java 21", date("2029-06-30")},
+	{"java25", "Java 25", date("2029-06-30")},
+	{"dotnetcore1.0", ".NET Core 1.0", date("2019-07-27")},
+	{"dotnetcore2.0", ".NET Core 2.0", date("2019-05-30")},
+	{"dotnetcore2.1", ".NET Core 2.1", date("2022-01-05")},
+	{"dotnetcore3.1", ".NET Core 3.1", date("2023-04-03")},
+	{"dotnet5.0", ".NET 5", date("2022-05-10")},
+	{"dotnet6", ".NET 6", date("2024-11-12")},
+	{"dotnet7", ".NET 7", date("2024-05-14")},
+	{"dotnet8", ".NET 8", date("2026-11-10")},
+	{"dotnet10", ".NET 10", date("2028-11-14")},
+	{"ruby2.5", "Ruby 2.5", date("2021-07-30")},
+	{"ruby2.7", "Ruby 2.7", date("2023-11-27")},
+	{"ruby3.2", "Ruby 3.2", date("2026-03-31")},
+	{"ruby3.3", "Ruby 3.3", date("2027-03-31")},
+	{"ruby3.4", "Ruby 3.4", date("2028-03-31")},
+	{"go1.x", "Go 1.x (Amazon Linux 1)", date("2024-01-08")},
+	{"provided", "OS-only runtime (Amazon Linux 1)", date("2024-01-08")},
+	{"provided.al2", "OS-only runtime (Amazon Linux 2)", date("2026-06-30")},
+	{"provided.al2023", "OS-only runtime (Amazon Linux 2023)", date("2029-06-30")},
+}
+
+// LookupRuntime finds a runtime identifier in RuntimeTable.
+func LookupRuntime(id string) (Runtime, bool) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	for _, rt := range RuntimeTable {
+		if rt.ID == id {
+			return rt, true
+		}
+	}
+	return Runtime{}, false
+}
+
+// runtimeVersion splits a versioned runtime identifier into its language
+// and version numbers: "python3.13" is python [3 13], "nodejs26.x" is
+// nodejs [26], "java27" is java [27], "dotnet12" is dotnet [12],
+// "ruby3.5" is ruby [3 5]. Identifiers with a platform suffix
+// ("java8.al2"), Go and OS-only runtimes do not split.
+func runtimeVersion(id string) (lang string, version []int, ok bool) {
+	id = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(id)), ".x")
+	for _, l := range []string{"python", "nodejs", "java", "dotnetcore", "dotnet", "ruby"} {
+		rest, found := strings.CutPrefix(id, l)
+		if !found || rest == "" {
+			continue
+		}
+		for _, p := range strings.Split(rest, ".") {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return "", nil, false
+			}
+			version = append(version, n)
+		}
+		return l, version, true
+	}
+	return "", nil, false
+}
+
+// newerThanRuntimeTable reports whether id is a version of a language in
+// RuntimeTable newer than every version of it the table lists: a runtime
+// Lambda released after the table was checked, so still supported.
+func newerThanRuntimeTable(id string) bool {
+	lang, v, ok := runtimeVersion(id)
+	if !ok {
+		return false
+	}
+	var newest []int
+	for _, rt := range RuntimeTable {
+		if l, tv, ok := runtimeVersion(rt.ID); ok && l == lang && slices.Compare(tv, newest) > 0 {
+			newest = tv
+		}
+	}
+	return newest != nil && slices.Compare(v, newest) > 0
+}
+
+func eolRuntime() Detector {
+	d := Detector{
+		ID: "patches.eol_runtime", Pillar: inventory.Patches, Severity: inventory.SevHigh,
+		Title: "Function runtime is past its deprecation date",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindFunction},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
+		fn := r.Function
+		if fn == nil {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "function attributes not collected"})}
+		}
+		if fn.Runtime == "" {
+			return nil // a container image: no managed runtime to deprecate
+		}
+		ev := map[string]string{"runtime": fn.Runtime, "table_as_of": day(RuntimeTableAsOf)}
+		rt, ok := LookupRuntime(fn.Runtime)
+		if !ok && newerThanRuntimeTable(fn.Runtime) {
+			return nil // released after the table: still supported
+		}
+		if !ok {
+			ev["missing"] = "runtime not in the deprecation table"
+			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		if !now.After(rt.Deprecated) {
+			return nil
+		}
+		ev["release"] = rt.Name
+		ev["deprecated"] = day(rt.Deprecated)
+		ev["days_past_deprecation"] = itoa(days(now, rt.Deprecated))
+		ev["source"] = "AWS Lambda runtimes"
+		return []inventory.Signal{d.signal(r, ev)}
+	}
+	return d
 }

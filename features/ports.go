@@ -281,3 +281,52 @@ func publicK8sAPI() Detector {
 	}
 	return d
 }
+
+// functionURLReach says whether anyone on the internet can invoke a
+// function through its URL: auth type NONE is reachable, AWS_IAM or no URL
+// is not, and a URL configuration that could not be read (or an auth type
+// not understood) is unknown, with why. With auth NONE Lambda still checks
+// the function's resource policy for lambda:InvokeFunctionUrl, which the
+// console adds for "*" when it creates the URL; that policy is not
+// collected, so NONE is read, conservatively, as public.
+func functionURLReach(fn *inventory.Function) (state Reach, missing string) {
+	switch {
+	case fn == nil:
+		return ReachUnknown, "function attributes not collected"
+	case fn.URLUnknown:
+		return ReachUnknown, "function URL configuration could not be read"
+	case fn.URLAuth == inventory.FunctionURLNone:
+		return Reachable, ""
+	case fn.URLAuth == inventory.FunctionURLIAM || fn.URLAuth == "":
+		return NotReachable, ""
+	}
+	return ReachUnknown, "function URL auth type " + fn.URLAuth + " not understood"
+}
+
+// functionURLEvidence is the exposure evidence of a public function URL.
+func functionURLEvidence(ev map[string]string) {
+	ev["via"] = "function URL"
+	ev["url_auth"] = inventory.FunctionURLNone
+	ev["source"] = "0.0.0.0/0"
+}
+
+func publicFunctionURL() Detector {
+	d := Detector{
+		ID: "ports.public_function_url", Pillar: inventory.Ports, Severity: inventory.SevHigh,
+		Title: "Function URL invocable by anyone on the internet (auth NONE)",
+		Fix:   "",
+		Kinds: []inventory.Kind{inventory.KindFunction},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		switch state, missing := functionURLReach(r.Function); state {
+		case Reachable:
+			ev := map[string]string{}
+			functionURLEvidence(ev)
+			return []inventory.Signal{d.signal(r, ev)}
+		case ReachUnknown:
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": missing})}
+		}
+		return nil
+	}
+	return d
+}

@@ -357,12 +357,12 @@ func adminEquivalent() Detector {
 func exposedAdminRole() Detector {
 	d := Detector{
 		ID: "privileges.exposed_admin_role", Pillar: inventory.Privileges, Severity: inventory.SevCritical,
-		Title: "Internet-exposed instance holds an admin-equivalent role",
+		Title: "Internet-exposed instance or function holds an admin-equivalent role",
 		Fix:   "",
-		Kinds: []inventory.Kind{inventory.KindInstance},
+		Kinds: []inventory.Kind{inventory.KindInstance, inventory.KindFunction},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
-		reach, exp := g.Reachability(r.ID).Any()
+		reach, exposure, reachMissing := g.exposureOf(r)
 		if reach == NotReachable {
 			return nil
 		}
@@ -371,17 +371,17 @@ func exposedAdminRole() Detector {
 		case admin && reach == Reachable:
 			ev := adminEvidence(f, via)
 			ev["role"] = role
-			addExposureEvidence(ev, exp)
+			exposure(ev)
 			return []inventory.Signal{d.signal(r, ev)}
 		case admin:
 			ev := adminEvidence(f, via)
 			ev["role"] = role
-			ev["missing"] = strings.Join(g.Reachability(r.ID).Missing, "; ")
+			ev["missing"] = reachMissing
 			return []inventory.Signal{d.unknown(r, ev)}
 		case len(missing) > 0:
 			ev := map[string]string{"missing": strings.Join(missing, "; ")}
 			if reach == Reachable {
-				addExposureEvidence(ev, exp)
+				exposure(ev)
 			}
 			return []inventory.Signal{d.unknown(r, ev)}
 		}
@@ -390,12 +390,32 @@ func exposedAdminRole() Detector {
 	return d
 }
 
-// adminRoleOf returns the first admin-equivalent role the instance assumes
-// and what could not be checked.
+// exposureOf says whether r is reachable from the internet: an instance
+// through a network path, a function through a URL anyone may invoke.
+// exposure adds the evidence of a proven exposure; missing says why an
+// unknown one is unknown.
+func (g *Graph) exposureOf(r *inventory.Resource) (state Reach, exposure func(ev map[string]string), missing string) {
+	if r.Kind == inventory.KindFunction {
+		state, missing = functionURLReach(r.Function)
+		return state, functionURLEvidence, missing
+	}
+	reach := g.Reachability(r.ID)
+	state, e := reach.Any()
+	return state, func(ev map[string]string) { addExposureEvidence(ev, e) }, strings.Join(reach.Missing, "; ")
+}
+
+// adminRoleOf returns the first admin-equivalent role the instance or
+// function assumes and what could not be checked.
 func (g *Graph) adminRoleOf(r *inventory.Resource) (admin bool, role string, f AdminFinding, via string, missing []string) {
 	roles := g.RolesOf(r.ID)
 	if len(roles) == 0 && r.Instance != nil && r.Instance.InstanceProfile != "" {
 		missing = append(missing, "instance profile "+r.Instance.InstanceProfile+" resolves to no role in snapshot")
+	}
+	if r.Kind == inventory.KindFunction && r.Function == nil {
+		missing = append(missing, "function attributes not collected")
+	}
+	if len(roles) == 0 && r.Function != nil && r.Function.Role != "" {
+		missing = append(missing, "function role "+r.Function.Role+" has no assumes edge")
 	}
 	for _, id := range roles {
 		rf, rvia, m := g.principalAdmin(id)

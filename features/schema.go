@@ -86,15 +86,15 @@ const (
 var Current = Schema{
 	Version: "3",
 	Features: []Feature{
-		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path", "0/1"},
+		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path, or anyone may invoke the function's URL", "0/1"},
 		{FAdminPortInternet, inventory.Ports, "ports.admin_port_internet", "an admin port (SSH, RDP, WinRM, VNC) is reachable from the internet", "0/1"},
 		{FDBPortInternet, inventory.Ports, "ports.db_port_internet", "a database or cache port is reachable from the internet", "0/1"},
 		{FPublicDatabase, inventory.Ports, "ports.public_database", "a managed database is publicly accessible", "0/1"},
 		{FPublicBucket, inventory.Privileges, "privileges.public_bucket", "a bucket is readable or writable by anyone (policy or ACL, after block public access)", "0/1"},
 		{FAdminEquivalent, inventory.Privileges, "privileges.admin_equivalent", "the identity's policies grant admin-equivalent permissions", "0/1"},
-		{FExposedAdminRole, inventory.Privileges, "privileges.exposed_admin_role", "an internet-exposed instance holds an admin-equivalent role", "0/1"},
+		{FExposedAdminRole, inventory.Privileges, "privileges.exposed_admin_role", "an internet-exposed instance or function holds an admin-equivalent role", "0/1"},
 		{FSSRFAdminPath, inventory.Privileges, "", "an internet-exposed instance accepts IMDSv1 and holds an admin-equivalent role: a request-forgery flaw yields admin credentials", "0/1"},
-		{FHoldsAdminRole, inventory.Privileges, "", "the instance holds an admin-equivalent role (exposed or not)", "0/1"},
+		{FHoldsAdminRole, inventory.Privileges, "", "the instance or function holds an admin-equivalent role (exposed or not)", "0/1"},
 		{FConsoleNoMFA, inventory.Passwords, "passwords.console_without_mfa", "a console user has no MFA device", "0/1"},
 		{FKeyOld, inventory.Passwords, "passwords.access_key_old", "an active access key is older than 90 days", "0/1"},
 		{FKeyUnused, inventory.Passwords, "passwords.access_key_unused", "an active access key has not been used for 90 days", "0/1"},
@@ -105,7 +105,7 @@ var Current = Schema{
 		{FIMDSv1Exposed, inventory.Passwords, "passwords.imdsv1_exposed", "an internet-exposed instance accepts IMDSv1", "0/1"},
 		{FImageAge, inventory.Patches, "", "age of the instance's image", "min(days,3650)/365 (years)"},
 		{FImageOld, inventory.Patches, "patches.image_age", "the instance's image is older than 180 days", "0/1"},
-		{FEOLEngine, inventory.Patches, "patches.eol_engine", "the database engine version is past its end of life", "0/1"},
+		{FEOLEngine, inventory.Patches, "patches.eol_engine", "the database engine or function runtime version is past its end of life", "0/1"},
 		{FAnyPortInternet, inventory.Ports, "ports.any_port_internet", "a rule admitting every port is reachable from the internet", "0/1"},
 		{FPublicK8sAPI, inventory.Ports, "ports.public_k8s_api", "the Kubernetes API server has a public endpoint open to the whole internet", "0/1"},
 		{FPrivEscalation, inventory.Privileges, "privileges.privilege_escalation", "the identity (not admin-equivalent) holds a known privilege-escalation pattern on every resource", "0/1"},
@@ -123,14 +123,21 @@ type Vector struct {
 	Values   []float64 `json:"values"`
 }
 
-// derivedClearedBy names, for features that no single signal sets, the
-// signals whose fix clears them: requiring IMDSv2 removes IMDSv1 and the
-// credential-theft path; detaching the admin policy removes the held admin
-// role and the path.
+// derivedClearedBy names, for features that no single signal sets (or that
+// a second signal sets besides Feature.Signal), the signals whose fix
+// clears them: requiring IMDSv2 removes IMDSv1 and the credential-theft
+// path; detaching the admin policy removes the held admin role and the
+// path; closing a public function URL removes the function's exposure and
+// its exposed admin role; moving a function to a supported runtime clears
+// eol_engine, which a function's eol_runtime sets as a database's
+// eol_engine does.
 var derivedClearedBy = map[string][]inventory.SignalID{
-	FSSRFAdminPath:  {"passwords.imdsv1_exposed", "privileges.exposed_admin_role"},
-	FIMDSv1:         {"passwords.imdsv1_exposed"},
-	FHoldsAdminRole: {"privileges.exposed_admin_role"},
+	FSSRFAdminPath:    {"passwords.imdsv1_exposed", "privileges.exposed_admin_role"},
+	FIMDSv1:           {"passwords.imdsv1_exposed"},
+	FHoldsAdminRole:   {"privileges.exposed_admin_role"},
+	FInternetExposed:  {"ports.public_function_url"},
+	FExposedAdminRole: {"ports.public_function_url"},
+	FEOLEngine:        {"patches.eol_runtime"},
 }
 
 // ClearedBy returns the positions of the features that fixing signal sig

@@ -23,6 +23,17 @@ func TestClearedBy(t *testing.T) {
 	if got := names(Current.ClearedBy("ports.public_database")); !slices.Equal(got, []string{FPublicDatabase}) {
 		t.Errorf("public database fix clears %v", got)
 	}
+	if got := names(Current.ClearedBy("patches.eol_runtime")); !slices.Equal(got, []string{FEOLEngine}) {
+		t.Errorf("moving a function to a supported runtime clears %v, want [%s]", got, FEOLEngine)
+	}
+	if got := names(Current.ClearedBy("patches.eol_engine")); !slices.Equal(got, []string{FEOLEngine}) {
+		t.Errorf("upgrading a database engine clears %v, want [%s]", got, FEOLEngine)
+	}
+	want = []string{FInternetExposed, FExposedAdminRole}
+	slices.Sort(want)
+	if got := names(Current.ClearedBy("ports.public_function_url")); !slices.Equal(got, want) {
+		t.Errorf("closing a public function URL clears %v, want %v", got, want)
+	}
 	if got := Current.ClearedBy(""); len(got) != 0 {
 		t.Errorf("the empty signal clears %v", got)
 	}

@@ -30,6 +30,7 @@ func Catalogue() []Detector {
 		anyPortInternet(),
 		publicDatabase(),
 		publicK8sAPI(),
+		publicFunctionURL(),
 		openFirewallUnattached(),
 		publicBucket(),
 		adminEquivalent(),
@@ -50,6 +51,7 @@ func Catalogue() []Detector {
 		imageAge(),
 		eolEngine(),
 		eolKubernetes(),
+		eolRuntime(),
 		dbAutoMinorUpgradeOff(),
 	}
 }

@@ -166,6 +166,18 @@ func shortID(v string) string {
 // graphFact states, for a feature that no single signal sets, the fact on
 // this resource; "" leaves the feature's meaning as the text.
 func graphFact(g *features.Graph, r *inventory.Resource, feature string, sigs []inventory.Signal) string {
+	if r.Function != nil {
+		switch feature {
+		case features.FInternetExposed:
+			return "Anyone on the internet can invoke it through its function URL (auth " + r.Function.URLAuth + ")"
+		case features.FEOLEngine:
+			for _, s := range sigs {
+				if s.ID == "patches.eol_runtime" && !s.Unknown {
+					return s.Title + ": runtime " + r.Function.Runtime
+				}
+			}
+		}
+	}
 	switch feature {
 	case features.FInternetExposed:
 		var ports []string
