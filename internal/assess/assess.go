@@ -26,7 +26,20 @@ type Result struct {
 	// features of suppressed signals cleared.
 	Vectors     map[string]features.Vector
 	Assessments []inventory.Assessment // riskiest first
-	Suppressed  int                    // signals a mutelist rule suppressed
+	// Unscored are the resources the model does not score
+	// (features.Scorable is false: firewalls, groups, policies, networks)
+	// that have at least one signal, by resource id. Their signals carry
+	// the same suppression marks; reports list them apart, without a risk.
+	Unscored   []Unscored
+	Suppressed int // signals a mutelist rule suppressed, scored or not
+}
+
+// Unscored is a resource the model does not score, with its signals
+// (suppressed ones marked). Its signals are facts to report, not a risk:
+// what it exposes or grants is scored on the resources it reaches.
+type Unscored struct {
+	Resource inventory.Resource
+	Signals  []inventory.Signal
 }
 
 // Options are what Run may apply besides the model.
@@ -76,6 +89,15 @@ func RunWith(resources []inventory.Resource, gaps []inventory.Gap, m *model.Mode
 			Reasons:  withEvidence(g, r, m.Explain(v.Values, features.Current, Reasons), sigs[v.Resource]),
 		})
 	}
+	for _, r := range g.Resources() {
+		if features.Scorable(r.Kind) || len(sigs[r.ID]) == 0 {
+			continue
+		}
+		res.Unscored = append(res.Unscored, Unscored{Resource: *r, Signals: sigs[r.ID]})
+	}
+	sort.SliceStable(res.Unscored, func(i, j int) bool {
+		return res.Unscored[i].Resource.ID < res.Unscored[j].Resource.ID
+	})
 	sort.SliceStable(res.Assessments, func(i, j int) bool {
 		a, b := res.Assessments[i], res.Assessments[j]
 		if a.Risk != b.Risk {

@@ -121,3 +121,75 @@ func TestMutelist(t *testing.T) {
 		})
 	}
 }
+
+// TestUnscored: a resource the model does not score but with a signal (an
+// open security group attached to nothing) is listed apart, with its
+// signals, suppression marks applied as on scored resources.
+func TestUnscored(t *testing.T) {
+	m, err := model.Load(models.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	const loose = "arn:aws:ec2:us-east-1:111122223333:security-group/sg-loose"
+	rs := syntheticEstate(3)
+	fw := inventory.Resource{ID: loose, Cloud: inventory.AWS, Account: "111122223333", Region: "us-east-1",
+		Kind: inventory.KindFirewall, NativeType: "AWS::EC2::SecurityGroup", Name: "legacy-open",
+		Firewall: &inventory.Firewall{NetworkID: rs[0].ID, Rules: []inventory.FirewallRule{{Direction: inventory.Ingress,
+			Action: inventory.Allow, Protocol: "tcp", Ports: inventory.PortRange{From: 22, To: 22}, Sources: []string{"0.0.0.0/0"}}}}}
+	rs = append(rs, fw)
+
+	for _, tc := range []struct {
+		name       string
+		yaml       string
+		suppressed bool
+	}{
+		{name: "listed"},
+		{name: "suppressed stays listed, marked",
+			yaml:       "rules:\n  - signal: ports.open_firewall_unattached\n    resource: " + loose + "\n    reason: decommissioning\n",
+			suppressed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var o Options
+			if tc.yaml != "" {
+				l, err := suppress.Parse("mute.yaml", []byte(tc.yaml))
+				if err != nil {
+					t.Fatal(err)
+				}
+				o = Options{Mutelist: l, MuteAt: now}
+			}
+			res, err := RunWith(rs, nil, m, now, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found *inventory.Signal
+			for i, u := range res.Unscored {
+				if features.Scorable(u.Resource.Kind) || len(u.Signals) == 0 {
+					t.Errorf("unscored %s: kind %s, %d signals; want an unscored kind with signals", u.Resource.ID, u.Resource.Kind, len(u.Signals))
+				}
+				if i > 0 && res.Unscored[i-1].Resource.ID >= u.Resource.ID {
+					t.Errorf("unscored not ordered by id at %d", i)
+				}
+				for j, s := range u.Signals {
+					if u.Resource.ID == loose && s.ID == "ports.open_firewall_unattached" {
+						found = &u.Signals[j]
+					}
+				}
+			}
+			if found == nil {
+				t.Fatalf("%s is not listed unscored with ports.open_firewall_unattached: %+v", loose, res.Unscored)
+			}
+			if got := found.Suppressed != nil; got != tc.suppressed {
+				t.Errorf("suppressed = %v, want %v", got, tc.suppressed)
+			}
+			if tc.suppressed && res.Suppressed != 1 {
+				t.Errorf("Suppressed = %d, want 1", res.Suppressed)
+			}
+			for _, a := range res.Assessments {
+				if a.Resource.ID == loose {
+					t.Errorf("%s was scored", loose)
+				}
+			}
+		})
+	}
+}

@@ -167,6 +167,9 @@ func buildReport(g *Global, a *assessed) report.Report {
 	for _, as := range a.Assessments {
 		r.Items = append(r.Items, report.NewItem(as))
 	}
+	for _, u := range a.Unscored {
+		r.Unscored = append(r.Unscored, report.NewUnscoredItem(u.Resource, u.Signals))
+	}
 	r.Sort()
 	return r
 }

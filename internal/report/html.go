@@ -74,6 +74,11 @@ type htmlPage struct {
 
 	Rows   []htmlRow
 	Scored int
+
+	// Unscored are resources the model does not score that have
+	// signals, up to top; UnscoredTotal counts them all.
+	Unscored      []htmlRow
+	UnscoredTotal int
 }
 
 type htmlGap struct {
@@ -132,7 +137,7 @@ func newHTMLPage(r Report, top int) htmlPage {
 		Resources:  s.Resources,
 		Scopes:     len(s.Scopes),
 		Model:      modelLine(r.Model),
-		Summary:    summarize(r.Items),
+		Summary:    summarize(r.Items, r.Unscored),
 		Hist:       newHistChart(r.Items),
 		Scored:     len(r.Items),
 	}
@@ -151,6 +156,10 @@ func newHTMLPage(r Report, top int) htmlPage {
 	}
 	for i, it := range limit(r.Items, top) {
 		p.Rows = append(p.Rows, newHTMLRow(i+1, it))
+	}
+	p.UnscoredTotal = len(r.Unscored)
+	for i, it := range limit(r.Unscored, top) {
+		p.Unscored = append(p.Unscored, newHTMLRow(i+1, it))
 	}
 	return p
 }

@@ -18,6 +18,10 @@ const JSONVersion = 1
 // testdata/golden/report.json; every list is present (possibly empty, never
 // null), risks and contributions are rounded to 4 decimals, times are
 // RFC 3339 in UTC, and resources are ordered by risk, highest first, then id.
+// "unscored" (added within report_version 1; older builds omit it) lists
+// the resources the model does not score (firewalls, groups, policies,
+// networks) that have signals: no risk, no reasons, ordered by their most
+// severe signal found and not suppressed, then by how many, then id.
 type jsonDoc struct {
 	ReportVersion int          `json:"report_version"` // JSONVersion
 	Tool          jsonTool     `json:"tool"`
@@ -26,6 +30,9 @@ type jsonDoc struct {
 	Model         jsonModel    `json:"model"`
 	Summary       jsonSummary  `json:"summary"`
 	Resources     []jsonItem   `json:"resources"`
+	// Unscored is limited by Options.Top like resources; summary.unscored
+	// counts them all.
+	Unscored []jsonUnscored `json:"unscored"`
 }
 
 type jsonTool struct {
@@ -67,7 +74,11 @@ type jsonSummary struct {
 	// they are unknown, not safe, and counted here instead of in medium or
 	// low. high + medium + low + unknown = scored.
 	Unknown int `json:"unknown"`
-	// Signals counts signals per pillar over every scored resource.
+	// Unscored counts resources the model does not score that have
+	// signals; they are in no band.
+	Unscored int `json:"unscored"`
+	// Signals counts signals per pillar over every resource, scored and
+	// unscored, listed or not.
 	Signals map[inventory.Pillar]jsonPillar `json:"signals"`
 }
 
@@ -91,6 +102,19 @@ type jsonItem struct {
 	Risk       float64         `json:"risk"`
 	Signals    []jsonSignal    `json:"signals"`
 	Reasons    []jsonReason    `json:"reasons"`
+}
+
+// jsonUnscored is a resource the model does not score: a jsonItem without
+// risk and reasons.
+type jsonUnscored struct {
+	ID         string          `json:"id"`
+	Kind       inventory.Kind  `json:"kind"`
+	Cloud      inventory.Cloud `json:"cloud"`
+	Account    string          `json:"account"`
+	Region     string          `json:"region"` // "" for global resources
+	Name       string          `json:"name"`
+	NativeType string          `json:"native_type"`
+	Signals    []jsonSignal    `json:"signals"`
 }
 
 type jsonSignal struct {
@@ -140,8 +164,9 @@ func (jw *jsonWriter) Write(ctx context.Context, r Report) error {
 }
 
 func newJSONDoc(r Report, top int) jsonDoc {
-	s := summarize(r.Items)
+	s := summarize(r.Items, r.Unscored)
 	listed := limit(r.Items, top)
+	unscored := limit(r.Unscored, top)
 	d := jsonDoc{
 		ReportVersion: JSONVersion,
 		Tool:          jsonTool{Name: r.Tool.Name, Version: r.Tool.Version},
@@ -165,15 +190,17 @@ func newJSONDoc(r Report, top int) jsonDoc {
 			Trained:       utc(r.Model.Trained),
 		},
 		Summary: jsonSummary{
-			Scored:  s.Scored,
-			Listed:  len(listed),
-			High:    s.High,
-			Medium:  s.Medium,
-			Low:     s.Low,
-			Unknown: s.Unknown,
-			Signals: map[inventory.Pillar]jsonPillar{},
+			Scored:   s.Scored,
+			Listed:   len(listed),
+			High:     s.High,
+			Medium:   s.Medium,
+			Low:      s.Low,
+			Unknown:  s.Unknown,
+			Unscored: s.Unscored,
+			Signals:  map[inventory.Pillar]jsonPillar{},
 		},
 		Resources: make([]jsonItem, 0, len(listed)),
+		Unscored:  make([]jsonUnscored, 0, len(unscored)),
 	}
 	for _, p := range s.Pillars {
 		d.Summary.Signals[p.Pillar] = jsonPillar{Found: p.Found, Unknown: p.Unknown, Suppressed: p.Suppressed}
@@ -188,22 +215,8 @@ func newJSONDoc(r Report, top int) jsonDoc {
 			Name:       it.Name,
 			NativeType: it.NativeType,
 			Risk:       round4(it.Risk),
-			Signals:    make([]jsonSignal, 0, len(it.Signals)),
+			Signals:    jsonSignals(it.Signals),
 			Reasons:    make([]jsonReason, 0, len(it.Reasons)),
-		}
-		for _, sig := range it.Signals {
-			ev := sig.Evidence
-			if ev == nil {
-				ev = map[string]string{}
-			}
-			js := jsonSignal{
-				ID: sig.ID, Pillar: sig.Pillar, Severity: sig.Severity,
-				Title: sig.Title, Evidence: ev, Unknown: sig.Unknown,
-			}
-			if sp := sig.Suppressed; sp != nil {
-				js.Suppressed = &jsonSuppression{Rule: sp.Rule, Reason: sp.Reason, Expires: utc(sp.Expires)}
-			}
-			ji.Signals = append(ji.Signals, js)
 		}
 		for _, rs := range it.Reasons {
 			ji.Reasons = append(ji.Reasons, jsonReason{
@@ -213,7 +226,38 @@ func newJSONDoc(r Report, top int) jsonDoc {
 		}
 		d.Resources = append(d.Resources, ji)
 	}
+	for _, it := range unscored {
+		d.Unscored = append(d.Unscored, jsonUnscored{
+			ID:         it.ID,
+			Kind:       it.Kind,
+			Cloud:      it.Cloud,
+			Account:    it.Account,
+			Region:     it.Region,
+			Name:       it.Name,
+			NativeType: it.NativeType,
+			Signals:    jsonSignals(it.Signals),
+		})
+	}
 	return d
+}
+
+func jsonSignals(sigs []inventory.Signal) []jsonSignal {
+	out := make([]jsonSignal, 0, len(sigs))
+	for _, sig := range sigs {
+		ev := sig.Evidence
+		if ev == nil {
+			ev = map[string]string{}
+		}
+		js := jsonSignal{
+			ID: sig.ID, Pillar: sig.Pillar, Severity: sig.Severity,
+			Title: sig.Title, Evidence: ev, Unknown: sig.Unknown,
+		}
+		if sp := sig.Suppressed; sp != nil {
+			js.Suppressed = &jsonSuppression{Rule: sp.Rule, Reason: sp.Reason, Expires: utc(sp.Expires)}
+		}
+		out = append(out, js)
+	}
+	return out
 }
 
 func utc(t time.Time) time.Time {

@@ -34,6 +34,11 @@ type Report struct {
 	Snapshot  inventory.Snapshot
 	Model     ModelInfo
 	Items     []Item // Sort orders them by risk, highest first
+	// Unscored are resources the model does not score (firewalls, groups,
+	// policies, networks: features.Scorable is false) that have signals.
+	// They have no risk and no reasons; every exporter lists them apart
+	// from Items and counts their signals in the summaries.
+	Unscored []Item
 }
 
 // Tool names the program that made the report.
@@ -83,8 +88,18 @@ func NewItem(a inventory.Assessment) Item {
 	}
 }
 
-// Sort orders items by risk, highest first, then by ID.
-func (r *Report) Sort() { sortItems(r.Items) }
+// NewUnscoredItem builds an Item, without a risk, for a resource the model
+// does not score and its signals.
+func NewUnscoredItem(r inventory.Resource, sigs []inventory.Signal) Item {
+	return NewItem(inventory.Assessment{Resource: r, Signals: sigs})
+}
+
+// Sort orders items by risk, highest first, then by ID, and unscored
+// resources by their most severe signal, then by ID.
+func (r *Report) Sort() {
+	sortItems(r.Items)
+	sortUnscored(r.Unscored)
+}
 
 func sortItems(items []Item) {
 	slices.SortStableFunc(items, func(a, b Item) int {
@@ -95,8 +110,52 @@ func sortItems(items []Item) {
 	})
 }
 
+// sortUnscored orders unscored resources by their most severe signal that is
+// found and not suppressed, then by how many such signals they have, then
+// by ID.
+func sortUnscored(items []Item) {
+	slices.SortStableFunc(items, func(a, b Item) int {
+		sa, na := liveSeverity(a)
+		sb, nb := liveSeverity(b)
+		if c := cmp.Compare(sb, sa); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(nb, na); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+// liveSeverity ranks the item's most severe signal that was found and not
+// suppressed (0 when none), and counts those signals.
+func liveSeverity(it Item) (rank, n int) {
+	for _, s := range it.Signals {
+		if s.Unknown || s.Suppressed != nil {
+			continue
+		}
+		n++
+		rank = max(rank, severityRank(s.Severity))
+	}
+	return rank, n
+}
+
+func severityRank(s inventory.Severity) int {
+	switch s {
+	case inventory.SevCritical:
+		return 4
+	case inventory.SevHigh:
+		return 3
+	case inventory.SevMedium:
+		return 2
+	case inventory.SevLow:
+		return 1
+	}
+	return 0
+}
+
 // prepared returns a copy of r with its items validated and sorted, leaving
-// the caller's slice alone.
+// the caller's slices alone.
 func prepared(r Report) (Report, error) {
 	items := slices.Clone(r.Items)
 	for _, it := range items {
@@ -106,6 +165,8 @@ func prepared(r Report) (Report, error) {
 	}
 	sortItems(items)
 	r.Items = items
+	r.Unscored = slices.Clone(r.Unscored)
+	sortUnscored(r.Unscored)
 	if r.Tool.Name == "" {
 		r.Tool.Name = ToolName
 	}
@@ -199,10 +260,12 @@ func pillarTitle(p inventory.Pillar) string {
 	return string(p)
 }
 
-// summary is what the header of every human format counts.
+// summary is what the header of every human format counts. Bands count
+// scored resources; signal counts cover scored and unscored resources.
 type summary struct {
 	Scored, High, Medium, Low int
 	Unknown                   int // resources in the unknown band (itemBand)
+	Unscored                  int // resources with signals the model does not score
 	Pillars                   []pillarCount
 	UnknownSignals            int // signals that could not be checked
 	SuppressedSignals         int // signals a mutelist rule suppressed
@@ -216,8 +279,8 @@ type pillarCount struct {
 	Suppressed int // signals a mutelist rule suppressed, found or unknown
 }
 
-func summarize(items []Item) summary {
-	s := summary{Scored: len(items)}
+func summarize(items, unscored []Item) summary {
+	s := summary{Scored: len(items), Unscored: len(unscored)}
 	counts := map[inventory.Pillar]*pillarCount{}
 	for _, p := range pillars {
 		s.Pillars = append(s.Pillars, pillarCount{Pillar: p, Title: pillarTitle(p)})
@@ -236,6 +299,8 @@ func summarize(items []Item) summary {
 		default:
 			s.Low++
 		}
+	}
+	for _, it := range slices.Concat(items, unscored) {
 		for _, sig := range it.Signals {
 			c, ok := counts[sig.Pillar]
 			if !ok {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,7 +29,9 @@ var (
 
 // fixture is a small partial scan: one gap, five scored resources, two of
 // them with a signal that could not be checked: one high, one whose low risk
-// is unknown, not safe. Items are deliberately out of order.
+// is unknown, not safe; and two resources the model does not score, a
+// firewall open to the internet that protects nothing and an admin group.
+// Items and unscored resources are deliberately out of order.
 func fixture() Report {
 	return Report{
 		Tool:      Tool{Name: "posture", Version: "0.1.0-test"},
@@ -116,6 +119,26 @@ func fixture() Report {
 				},
 			},
 		},
+		Unscored: []Item{
+			{
+				ID: "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0legacy0open", Kind: inventory.KindFirewall,
+				Cloud: inventory.AWS, Account: account, Region: "eu-west-1", Name: "legacy-open", NativeType: "AWS::EC2::SecurityGroup",
+				Signals: []inventory.Signal{{
+					ID: "ports.open_firewall_unattached", Pillar: inventory.Ports, Severity: inventory.SevLow,
+					Title:    "Firewall admits the internet but protects nothing",
+					Evidence: map[string]string{"port": "22", "protocol": "tcp", "source": "0.0.0.0/0", "attached_to": "none"},
+				}},
+			},
+			{
+				ID: "arn:aws:iam::123456789012:group/admins", Kind: inventory.KindGroup, Cloud: inventory.AWS,
+				Account: account, Name: "admins", NativeType: "AWS::IAM::Group",
+				Signals: []inventory.Signal{{
+					ID: "privileges.admin_equivalent", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
+					Title:    "Identity has admin-equivalent permissions",
+					Evidence: map[string]string{"policy": "arn:aws:iam::aws:policy/AdministratorAccess"},
+				}},
+			},
+		},
 	}
 }
 
@@ -169,6 +192,8 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 	r.Items[0].Reasons[0].Text = evil
 	r.Snapshot.Gaps[0].Message = evil
 	r.Snapshot.ID = evil
+	r.Unscored[0].Name = evil
+	r.Unscored[0].Signals[0].Evidence["y"] = evil
 	out := string(render(t, HTML, r, Options{}))
 	// Raw tags would run; the same text escaped is only shown.
 	for _, bad := range []string{"<script", "<img"} {
@@ -187,6 +212,7 @@ func TestHTMLEscapesUntrustedText(t *testing.T) {
 func TestTableCleansControlCharacters(t *testing.T) {
 	r := fixture()
 	r.Items[1].Name = "web\x1b[31m-1\n\tevil"
+	r.Unscored[1].Name = "legacy\x1b[31m-open"
 	out := string(render(t, Table, r, Options{}))
 	if strings.Contains(out, "\x1b") {
 		t.Errorf("table output contains an escape character:\n%s", out)
@@ -509,14 +535,81 @@ func TestSuppressedIsShown(t *testing.T) {
 			}
 		})
 	}
-	s := summarize(suppressedFixture().Items)
+	s := summarize(suppressedFixture().Items, suppressedFixture().Unscored)
 	var got []pillarCount
 	for _, p := range s.Pillars {
 		if p.Pillar == inventory.Ports {
 			got = append(got, p)
 		}
 	}
-	if diff := cmp.Diff(got, []pillarCount{{Pillar: inventory.Ports, Title: "Ports", Found: 0, Suppressed: 1}}); diff != "" {
+	// The one found is the unscored firewall's.
+	if diff := cmp.Diff(got, []pillarCount{{Pillar: inventory.Ports, Title: "Ports", Found: 1, Suppressed: 1}}); diff != "" {
 		t.Errorf("ports count (-got +want):\n%s", diff)
+	}
+}
+
+// TestUnscored: resources the model does not score are listed apart in
+// every format, without a risk, limited by Top like the scored ones; their
+// signals count by pillar, suppressed ones as suppressed.
+func TestUnscored(t *testing.T) {
+	for _, tc := range []struct {
+		format Format
+		top    int
+		want   []string
+		absent []string
+	}{
+		{JSON, 0, []string{`"unscored": 2,`, `"unscored": [`, `"id": "ports.open_firewall_unattached"`}, nil},
+		{Table, 0, []string{"2 signals on 2 resources the model does not score", "legacy-open  eu-west-1  Firewall admits the internet but protects nothing"}, []string{"unscored resources"}},
+		{Table, 1, []string{"2 signals on 2 resources the model does not score", "  iam.group  admins  -  Identity has admin-equivalent permissions", "showing 1 of 2 unscored resources"}, []string{"legacy-open"}},
+		{HTML, 0, []string{"Also found (not scored)", `<div class="rname">legacy-open</div>`}, []string{"2 of 2"}},
+		{HTML, 1, []string{"Also found (not scored)", "1 of 2 · ", `<div class="rname">admins</div>`}, []string{"legacy-open"}},
+	} {
+		t.Run(fmt.Sprintf("%s top %d", tc.format, tc.top), func(t *testing.T) {
+			out := string(render(t, tc.format, fixture(), Options{Top: tc.top}))
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(out, a) {
+					t.Errorf("output has %q", a)
+				}
+			}
+			none := fixture()
+			none.Unscored = nil
+			plain := string(render(t, tc.format, none, Options{Top: tc.top}))
+			if strings.Contains(plain, "not score") {
+				t.Errorf("a report with nothing unscored mentions it:\n%s", plain)
+			}
+		})
+	}
+
+	var doc struct {
+		Summary struct {
+			Unscored int
+			Signals  map[inventory.Pillar]struct{ Found, Suppressed int }
+		}
+		Unscored []struct {
+			ID      string
+			Risk    *float64
+			Signals []struct{ ID string }
+		}
+	}
+	r := fixture()
+	r.Unscored[0].Signals[0].Suppressed = &inventory.Suppression{Rule: "legacy", Reason: "being deleted"}
+	if err := json.Unmarshal(render(t, JSON, r, Options{Top: 1}), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary.Unscored != 2 || len(doc.Unscored) != 1 || doc.Unscored[0].Risk != nil {
+		t.Errorf("top 1: summary.unscored %d, %d listed, risk %v; want 2, 1, none", doc.Summary.Unscored, len(doc.Unscored), doc.Unscored[0].Risk)
+	}
+	// The suppressed firewall signal sorts the group first and counts as
+	// suppressed, not found.
+	if got := doc.Unscored[0].ID; got != "arn:aws:iam::123456789012:group/admins" {
+		t.Errorf("first unscored %s; want the admin group", got)
+	}
+	if got, want := doc.Summary.Signals[inventory.Ports], (struct{ Found, Suppressed int }{Found: 1, Suppressed: 1}); got != want {
+		t.Errorf("ports %+v; want %+v", got, want)
 	}
 }

@@ -44,10 +44,22 @@ func (tw *tableWriter) Write(ctx context.Context, r Report) error {
 	bw := bufio.NewWriter(tw.w)
 	writeTableHeader(bw, r)
 
-	rows := limit(r.Items, tw.top)
+	if err := writeTableRows(bw, r, tw.top); err != nil {
+		return err
+	}
+	if err := writeTableUnscored(bw, r.Unscored, tw.top); err != nil {
+		return err
+	}
+	return flush(bw)
+}
+
+// writeTableRows writes the ranked rows of the scored resources and the
+// footers that explain their marks.
+func writeTableRows(bw io.Writer, r Report, top int) error {
+	rows := limit(r.Items, top)
 	if len(rows) == 0 {
 		fmt.Fprintln(bw, "\nno resources scored")
-		return flush(bw)
+		return nil
 	}
 	fmt.Fprintln(bw)
 	t := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
@@ -87,7 +99,58 @@ func (tw *tableWriter) Write(ctx context.Context, r Report) error {
 	if len(rows) < len(r.Items) {
 		fmt.Fprintf(bw, "\nshowing the top %d of %d scored resources\n", len(rows), len(r.Items))
 	}
-	return flush(bw)
+	return nil
+}
+
+// writeTableUnscored lists, after the ranked rows, the resources the model
+// does not score that have signals: one line each, up to top.
+func writeTableUnscored(bw io.Writer, unscored []Item, top int) error {
+	if len(unscored) == 0 {
+		return nil
+	}
+	n := 0
+	for _, it := range unscored {
+		n += len(it.Signals)
+	}
+	fmt.Fprintf(bw, "\n%s on %s the model does not score (no risk of their own; evidence in the json and html reports):\n",
+		plural(n, "signal", "signals"), plural(len(unscored), "resource", "resources"))
+	rows := limit(unscored, top)
+	t := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	for _, it := range rows {
+		region := it.Region
+		if region == "" {
+			region = "-"
+		}
+		fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", clean(string(it.Kind)),
+			truncate(clean(displayName(it)), tableNameWidth), clean(region), signalTitles(it, tableReasonsWidth))
+	}
+	if err := t.Flush(); err != nil {
+		return fmt.Errorf("write table report: %w", err)
+	}
+	if len(rows) < len(unscored) {
+		fmt.Fprintf(bw, "showing %d of %d unscored resources\n", len(rows), len(unscored))
+	}
+	return nil
+}
+
+// signalTitles joins the item's signal titles, each marked when it could not
+// be checked or is suppressed, within width runes.
+func signalTitles(it Item, width int) string {
+	var texts []string
+	for _, s := range it.Signals {
+		t := clean(s.Title)
+		switch {
+		case s.Suppressed != nil:
+			t += " (suppressed)"
+		case s.Unknown:
+			t += " (could not be checked)"
+		}
+		texts = append(texts, t)
+	}
+	if len(texts) == 0 {
+		return "-"
+	}
+	return truncate(strings.Join(texts, "; "), width)
 }
 
 func writeTableHeader(w io.Writer, r Report) {
@@ -97,7 +160,7 @@ func writeTableHeader(w io.Writer, r Report) {
 		plural(s.Resources, "resource", "resources"), plural(len(s.Gaps), "gap", "gaps"),
 		plural(len(r.Items), "resource", "resources"))
 	fmt.Fprintf(w, "scanned %s · model: %s\n", timeText(s.Finished), clean(modelLine(r.Model)))
-	if n := summarize(r.Items).SuppressedSignals; n > 0 {
+	if n := summarize(r.Items, r.Unscored).SuppressedSignals; n > 0 {
 		fmt.Fprintf(w, "mutelist: %s suppressed (marked %s; not counted in the risk, never fixed)\n", plural(n, "signal", "signals"), tableSuppressedMark)
 	}
 	if len(s.Gaps) == 0 && s.Status != inventory.StatusPartial {
