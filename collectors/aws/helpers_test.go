@@ -14,6 +14,7 @@ import (
 
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/emulator/emulatortest"
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
@@ -43,22 +44,8 @@ func scanEstateIn(t *testing.T, region, estate string, eopts emulator.Options, o
 // collectEstate is scanEstateIn returning Collect's error.
 func collectEstate(t *testing.T, region, estate string, eopts emulator.Options, opts Options) (*collectors.Result, *emulator.Server, error) {
 	t.Helper()
-	e, err := emulator.Load(estate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := emulator.Start(e, "127.0.0.1:0", eopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+	srv := emulatortest.Serve(t, estate, eopts)
 	t.Setenv("AWS_REGION", region)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return testNow }
 	}

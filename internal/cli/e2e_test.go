@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/emulator/emulatortest"
 	"github.com/posture-dev/posture/internal/store"
 )
 
@@ -73,23 +74,7 @@ func run(t *testing.T, args ...string) cliRun {
 // through the standard environment, with dummy credentials.
 func serveDemo(t *testing.T, opts emulator.Options) *emulator.Server {
 	t.Helper()
-	e, err := emulator.Load("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := emulator.Start(e, "127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return srv
+	return emulatortest.Serve(t, "demo", opts)
 }
 
 func readReport(t *testing.T, path string) jsonReport {
@@ -413,20 +398,8 @@ func TestReportFileAppearsWhole(t *testing.T) {
 }
 
 func TestScanOrganization(t *testing.T) {
-	e, err := emulator.Load(filepath.Join("..", "..", "collectors", "aws", "testdata", "estates", "org"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := emulator.Start(e, "127.0.0.1:0", emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	srv := emulatortest.Serve(t, filepath.Join("..", "..", "collectors", "aws", "testdata", "estates", "org"), emulator.Options{})
+	t.Setenv("AWS_ENDPOINT_URL", "") // the endpoint comes from --endpoint below
 	st := filepath.Join(t.TempDir(), "store")
 
 	r := run(t, "--store", st, "scan", "--aws", "--organization", "--endpoint", srv.URL())

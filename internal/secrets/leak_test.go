@@ -19,6 +19,7 @@ import (
 	gcpcollector "github.com/posture-dev/posture/collectors/gcp"
 	"github.com/posture-dev/posture/internal/assess"
 	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/emulator/emulatortest"
 	"github.com/posture-dev/posture/internal/inventory"
 	"github.com/posture-dev/posture/internal/report"
 	"github.com/posture-dev/posture/internal/scan"
@@ -65,22 +66,7 @@ var wantFound = map[string][]string{
 // store's files or any report.
 func TestPlantedSecretsNeverLeak(t *testing.T) {
 	ctx := context.Background()
-	e, err := emulator.Load("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := emulator.Start(e, "127.0.0.1:0", emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "emulator")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	srv := emulatortest.Serve(t, "demo", emulator.Options{})
 	t.Setenv("STORAGE_EMULATOR_HOST", "")
 
 	var logs bytes.Buffer
