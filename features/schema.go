@@ -3,6 +3,7 @@ package features
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/posture-dev/posture/internal/inventory"
@@ -155,6 +156,48 @@ func (s Schema) ClearedBy(sig inventory.SignalID) []int {
 				out = append(out, i)
 				break
 			}
+		}
+	}
+	return out
+}
+
+// SetBy returns the positions of the features signal sig sets directly:
+// those whose Feature.Signal is sig. Accepting (suppressing) a signal
+// clears these and nothing more on its own; see Feeders for the derived
+// features.
+func (s Schema) SetBy(sig inventory.SignalID) []int {
+	var out []int
+	for i, f := range s.Features {
+		if f.Signal == sig && sig != "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Feeders returns, for the derived feature at position i (one that no
+// single signal sets, or that a second signal sets besides its
+// Feature.Signal), every signal that feeds it: its Feature.Signal, if any,
+// then the signals whose fix clears it. It returns nil for a feature that
+// is not derived. A derived feature is cleared by suppression only when
+// every signal of the resource that feeds it is suppressed; ClearedBy, the
+// what-if of a fix, clears it when any one is fixed.
+func (s Schema) Feeders(i int) []inventory.SignalID {
+	if i < 0 || i >= len(s.Features) {
+		return nil
+	}
+	f := s.Features[i]
+	derived := derivedClearedBy[f.Name]
+	if len(derived) == 0 {
+		return nil
+	}
+	var out []inventory.SignalID
+	if f.Signal != "" {
+		out = append(out, f.Signal)
+	}
+	for _, d := range derived {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
 		}
 	}
 	return out

@@ -32,6 +32,9 @@ type Result struct {
 	// the same suppression marks; reports list them apart, without a risk.
 	Unscored   []Unscored
 	Suppressed int // signals a mutelist rule suppressed, scored or not
+	// SuppressedBy counts them per rule, in Options.Mutelist.Rules order
+	// (nil without a mutelist).
+	SuppressedBy []int
 }
 
 // Unscored is a resource the model does not score, with its signals
@@ -46,9 +49,11 @@ type Unscored struct {
 type Options struct {
 	// Mutelist, when set, marks the signals its live rules match as
 	// suppressed. A suppressed signal stays in Signals and in its
-	// assessment, but the features it sets (and the derived features its
-	// fix would clear, features.Schema.ClearedBy) are cleared before
-	// scoring, so it does not raise the risk.
+	// assessment, but the features it sets directly are cleared before
+	// scoring, so it does not raise the risk; a derived feature is cleared
+	// only when every signal of the resource that feeds it is suppressed
+	// (see clearSuppressed). Unknown signals are suppressed only by rules
+	// that say unknown: true.
 	Mutelist *suppress.List
 	// MuteAt is when the mutelist's expiries are judged: the wall clock,
 	// not the snapshot's time. Zero means the snapshot's time.
@@ -74,7 +79,8 @@ func RunWith(resources []inventory.Resource, gaps []inventory.Gap, m *model.Mode
 	}
 	suppressed := o.Mutelist.Apply(sigs, g.Resource, muteAt)
 	vecs := features.Extract(g, sigs, now)
-	res := &Result{Graph: g, Signals: sigs, Vectors: make(map[string]features.Vector, len(vecs)), Suppressed: suppressed}
+	res := &Result{Graph: g, Signals: sigs, Vectors: make(map[string]features.Vector, len(vecs)),
+		Suppressed: suppressed.Total(), SuppressedBy: suppressed}
 	for _, v := range vecs {
 		r := g.Resource(v.Resource)
 		if r == nil {
@@ -108,14 +114,52 @@ func RunWith(resources []inventory.Resource, gaps []inventory.Gap, m *model.Mode
 	return res, nil
 }
 
-// clearSuppressed zeroes, in a resource's vector, the features its
-// suppressed signals set and the derived features their fix would clear.
+// clearSuppressed zeroes, in a resource's vector, what its suppressed
+// signals alone account for. Accepting a finding is not fixing it, so this
+// is not features.Schema.ClearedBy (a fix's what-if):
+//   - a feature a signal sets directly (features.Schema.SetBy) is cleared
+//     unless another signal of that id on the resource, not suppressed and
+//     not Unknown, still sets it (an Unknown signal never sets its column;
+//     it sets unknown_data, which suppression leaves alone);
+//   - a derived feature (features.Schema.Feeders) is cleared only when at
+//     least one of its feeders is on the resource and every feeder there is
+//     suppressed. Muting passwords.imdsv1_exposed therefore leaves
+//     imds_credential_theft_path while privileges.exposed_admin_role stands.
+//     A derived feature comes from the graph, not from the signals, so an
+//     unsuppressed Unknown feeder keeps it too: fail closed.
 func clearSuppressed(values []float64, sigs []inventory.Signal) {
+	muted := map[inventory.SignalID]bool{}     // ids with a suppressed signal here
+	live := map[inventory.SignalID]bool{}      // ids with a signal here not suppressed
+	liveKnown := map[inventory.SignalID]bool{} // … of which one is not Unknown
 	for _, s := range sigs {
-		if s.Suppressed == nil {
+		switch {
+		case s.Suppressed != nil:
+			muted[s.ID] = true
+		case s.Unknown:
+			live[s.ID] = true
+		default:
+			live[s.ID], liveKnown[s.ID] = true, true
+		}
+	}
+	if len(muted) == 0 {
+		return
+	}
+	for id := range muted {
+		if liveKnown[id] {
 			continue
 		}
-		for _, i := range features.Current.ClearedBy(s.ID) {
+		for _, i := range features.Current.SetBy(id) {
+			values[i] = 0
+		}
+	}
+	for i := range features.Current.Features {
+		feeders := features.Current.Feeders(i)
+		anyMuted, anyLive := false, false
+		for _, id := range feeders {
+			anyMuted = anyMuted || muted[id]
+			anyLive = anyLive || live[id]
+		}
+		if anyMuted && !anyLive {
 			values[i] = 0
 		}
 	}

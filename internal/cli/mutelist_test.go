@@ -25,6 +25,7 @@ type suppressedReport struct {
 		Risk    float64 `json:"risk"`
 		Signals []struct {
 			ID         string `json:"id"`
+			Unknown    bool   `json:"unknown"`
 			Suppressed *struct {
 				Rule, Reason, Expires string
 			} `json:"suppressed"`
@@ -233,4 +234,104 @@ func TestMutelist(t *testing.T) {
 			t.Errorf("--mutelist did not win over the config: exit %d %s", withFlag.code, withFlag.errOut)
 		}
 	})
+}
+
+// TestMutelistScope: a rule without signal that selects by account or tags
+// is applied but warned about on stderr; --log-level info prints how many
+// signals each rule suppressed; an unknown signal (its security groups
+// could not be read) is suppressed only by a rule with unknown: true.
+func TestMutelistScope(t *testing.T) {
+	serveDemo(t, emulator.Options{Faults: []emulator.Fault{{Service: "ec2", Action: "DescribeSecurityGroups", Region: "us-east-1", Kind: emulator.FaultDenied}}})
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	if r := run(t, "--store", st, "scan", "--aws"); r.code != ExitPartial {
+		t.Fatalf("scan exit %d, want %d (security groups denied): %s", r.code, ExitPartial, r.errOut)
+	}
+	write := func(name, body string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// web1Unknown returns web-1's ports.admin_port_internet signals as
+	// (unknown, suppressed) pairs.
+	web1Unknown := func(doc suppressedReport) (unknown, suppressed int) {
+		for _, res := range doc.Resources {
+			if res.ID != web1 {
+				continue
+			}
+			for _, s := range res.Signals {
+				if s.ID != "ports.admin_port_internet" || !s.Unknown {
+					continue
+				}
+				unknown++
+				if s.Suppressed != nil {
+					suppressed++
+				}
+			}
+		}
+		return unknown, suppressed
+	}
+	report := func(args ...string) (suppressedReport, cliRun) {
+		t.Helper()
+		r := run(t, append([]string{"--store", st, "report", "--format", "json"}, args...)...)
+		if r.code != ExitOK {
+			t.Fatalf("report %v: exit %d: %s", args, r.code, r.errOut)
+		}
+		var doc suppressedReport
+		if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+			t.Fatalf("report json: %v", err)
+		}
+		return doc, r
+	}
+
+	for _, tc := range []struct {
+		name          string
+		rule          string
+		wantSuppUnk   bool   // web-1's unknown admin-port signal is suppressed
+		wantWarning   string // on stderr by default; "" for none
+		wantInfoCount string // in the --log-level info line for rule 1
+	}{
+		{
+			name:          "an unknown signal is not suppressed by default",
+			rule:          "  - name: web-1 ssh\n    signal: ports.admin_port_internet\n    resource: " + web1 + "\n    reason: SSH is accepted\n",
+			wantInfoCount: "suppressed=0",
+		},
+		{
+			name:          "unknown: true opts in",
+			rule:          "  - name: web-1 ssh\n    signal: ports.admin_port_internet\n    resource: " + web1 + "\n    reason: SSH is accepted, even unchecked\n    unknown: true\n",
+			wantSuppUnk:   true,
+			wantInfoCount: "suppressed=1",
+		},
+		{
+			name:          "a rule without signal is applied and warned about",
+			rule:          "  - account: \"111122223333\"\n    reason: the whole account is a lab\n",
+			wantWarning:   "rule 1 (line 2) suppresses every signal of account 111122223333",
+			wantInfoCount: `rule="rule 1" line=2 suppressed=`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write("mute.yaml", "rules:\n"+tc.rule)
+			doc, r := report("--mutelist", p)
+			unk, supp := web1Unknown(doc)
+			if unk == 0 {
+				t.Fatalf("no unknown ports.admin_port_internet on web-1 with its security groups unreadable")
+			}
+			if got := supp > 0; got != tc.wantSuppUnk {
+				t.Errorf("web-1's unknown admin-port signal suppressed: %v, want %v", got, tc.wantSuppUnk)
+			}
+			if tc.wantWarning == "" && r.errOut != "" {
+				t.Errorf("stderr: %s", r.errOut)
+			}
+			if tc.wantWarning != "" && (!strings.Contains(r.errOut, tc.wantWarning) || !strings.Contains(r.errOut, p)) {
+				t.Errorf("stderr does not warn %q naming %s:\n%s", tc.wantWarning, p, r.errOut)
+			}
+			info := run(t, "--store", st, "--log-level", "info", "report", "--format", "json", "--mutelist", p)
+			if info.code != ExitOK || !strings.Contains(info.errOut, "mutelist rule applied") || !strings.Contains(info.errOut, tc.wantInfoCount) {
+				t.Errorf("--log-level info: exit %d, stderr lacks the rule's count %q:\n%s", info.code, tc.wantInfoCount, info.errOut)
+			}
+		})
+	}
 }

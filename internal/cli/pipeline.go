@@ -66,8 +66,9 @@ func (o *SourceOptions) bind(f *pflag.FlagSet) {
 }
 
 // mutelist loads --mutelist, or the config file's mutelist: when neither
-// names one, nil. Expired rules are reported on stderr; they suppress
-// nothing.
+// names one, nil. Expired rules (they suppress nothing) and rules without
+// a signal that select by tags, account or region (they suppress
+// everything there) are reported on stderr.
 func (o SourceOptions) mutelist(g *Global) (*suppress.List, error) {
 	path := o.Mutelist
 	if path == "" {
@@ -105,6 +106,9 @@ func (o SourceOptions) mutelist(g *Global) (*suppress.List, error) {
 		fmt.Fprintf(g.Err, "posture: mutelist %s: %s (line %d) expired %s; it suppresses nothing\n",
 			path, r.Label(), r.Line, r.Expires.UTC().Format(time.RFC3339))
 	}
+	for _, w := range l.Warnings() {
+		fmt.Fprintf(g.Err, "posture: warning: %s\n", w)
+	}
 	return l, nil
 }
 
@@ -123,6 +127,12 @@ func (o SourceOptions) assess(ctx context.Context, g *Global) (*assessed, *store
 	if err != nil {
 		st.Close()
 		return nil, nil, err
+	}
+	if mutes != nil {
+		for i, r := range mutes.Rules {
+			g.Logger().Info("mutelist rule applied", "mutelist", mutes.Path, "rule", r.Label(), "line", r.Line,
+				"suppressed", a.SuppressedBy[i], "live", r.Live(g.Now()))
+		}
 	}
 	return a, st, nil
 }

@@ -12,11 +12,19 @@
 //	    tags: {role: bastion}              # every tag must match; values may be /regex/
 //	    reason: SSH is the bastion's job; the host allows keys only  # required
 //	    expires: 2026-12-31                # optional: stops applying at 00:00 UTC that day
+//	    unknown: true                      # optional: also suppress the signal when it could not be checked
 //
 // Rules are OR'ed, the fields of a rule AND'ed. A field left out matches
 // anything, but a rule must have at least one of signal, resource, account,
 // region and tags. A value written /…/ is a Go (RE2) regular expression that
 // must match the whole value; anything else must be equal.
+//
+// An Unknown signal (a fact that could not be read) is suppressed only by a
+// rule that says unknown: true: accepting "the bastion's SSH is open" does
+// not accept "the bastion's security group could not be read". A rule
+// without signal that selects by tags, account or region suppresses every
+// signal there, critical ones included; it is allowed, and Warnings names
+// it.
 package suppress
 
 import (
@@ -55,6 +63,8 @@ type Rule struct {
 	// Expires is when the rule stops applying; zero means never. A date
 	// without a time is 00:00 UTC of that day.
 	Expires time.Time
+	// Unknown lets the rule suppress Unknown signals too (unknown: true).
+	Unknown bool
 }
 
 // Pattern matches a value exactly, or by a whole-value regular expression
@@ -91,6 +101,9 @@ type Target struct {
 	// account, region and tags are unknown, so no rule that asks for them
 	// matches.
 	Unresolved bool
+	// Unknown is set when the signal could not be checked
+	// (inventory.Signal.Unknown); only a rule with Unknown matches it.
+	Unknown bool
 }
 
 // Label names the rule in messages and reports: its name, or "rule N".
@@ -106,9 +119,13 @@ func (r Rule) Live(now time.Time) bool {
 	return r.Expires.IsZero() || now.Before(r.Expires)
 }
 
-// Matches reports whether every field the rule gives matches t. Expiry is
+// Matches reports whether every field the rule gives matches t, and, for
+// an Unknown target, whether the rule opts in to unknown signals. Expiry is
 // not considered; see Live.
 func (r Rule) Matches(t Target) bool {
+	if t.Unknown && !r.Unknown {
+		return false
+	}
 	if !r.Signal.Match(string(t.Signal)) || !r.Resource.Match(t.Resource) ||
 		!r.Account.Match(t.Account) || !r.Region.Match(t.Region) {
 		return false
@@ -157,17 +174,30 @@ func (l *List) Expired(now time.Time) []Rule {
 	return out
 }
 
+// Applied counts the signals Apply marked, per rule, in List.Rules order.
+type Applied []int
+
+// Total is how many signals were marked in all.
+func (a Applied) Total() int {
+	n := 0
+	for _, c := range a {
+		n += c
+	}
+	return n
+}
+
 // Apply marks, in place, every signal of sigs (by resource id, as
 // features.Detect returns them) that a rule live at now matches, and returns
-// how many it marked. resource looks up the resource a signal sits on, for
-// its account, region and tags; when it returns nil, only rules that ask
-// for none of those can match (an unknown resource is never assumed to
-// match).
-func (l *List) Apply(sigs map[string][]inventory.Signal, resource func(id string) *inventory.Resource, now time.Time) int {
+// how many each rule marked (a signal counts for the first rule that
+// matches it). resource looks up the resource a signal sits on, for its
+// account, region and tags; when it returns nil, only rules that ask for
+// none of those can match (an unknown resource is never assumed to match).
+// An Unknown signal is marked only by a rule with Unknown set.
+func (l *List) Apply(sigs map[string][]inventory.Signal, resource func(id string) *inventory.Resource, now time.Time) Applied {
 	if l == nil || len(l.Rules) == 0 {
-		return 0
+		return nil
 	}
-	n := 0
+	n := make(Applied, len(l.Rules))
 	for rid, ss := range sigs {
 		for i := range ss {
 			s := &ss[i]
@@ -175,7 +205,7 @@ func (l *List) Apply(sigs map[string][]inventory.Signal, resource func(id string
 			if id == "" {
 				id = rid
 			}
-			t := Target{Signal: s.ID, Resource: id}
+			t := Target{Signal: s.ID, Resource: id, Unknown: s.Unknown}
 			if r := resource(id); r != nil {
 				t.Account, t.Region, t.Tags = r.Account, r.Region, r.Tags
 			} else {
@@ -183,11 +213,64 @@ func (l *List) Apply(sigs map[string][]inventory.Signal, resource func(id string
 			}
 			if r := l.Match(t, now); r != nil {
 				s.Suppressed = r.Suppression()
-				n++
+				n[r.Index-1]++
 			}
 		}
 	}
 	return n
+}
+
+// Warnings returns, in file order, one message per rule that has no signal
+// but selects by tags, account or region: such a rule suppresses every
+// signal there, critical ones included, and anyone who may tag a resource
+// can bring it under a tags rule. They are allowed; the caller shows the
+// messages (the CLI prints them on stderr).
+func (l *List) Warnings() []string {
+	if l == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range l.Rules {
+		if r.Signal.Set() || (len(r.Tags) == 0 && !r.Account.Set() && !r.Region.Set()) {
+			continue
+		}
+		var scope []string
+		if r.Resource.Set() {
+			scope = append(scope, "resource "+r.Resource.Text)
+		}
+		if r.Account.Set() {
+			scope = append(scope, "account "+r.Account.Text)
+		}
+		if r.Region.Set() {
+			scope = append(scope, "region "+r.Region.Text)
+		}
+		if len(r.Tags) > 0 {
+			keys := make([]string, 0, len(r.Tags))
+			for k := range r.Tags {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			tags := make([]string, len(keys))
+			for i, k := range keys {
+				tags[i] = k + "=" + r.Tags[k].Text
+			}
+			scope = append(scope, "tags "+strings.Join(tags, ","))
+		}
+		msg := fmt.Sprintf("suppresses every signal of %s, critical ones included", strings.Join(scope, ", "))
+		if len(r.Tags) > 0 {
+			msg += "; anyone who can tag a resource can mute its findings"
+		}
+		msg += "; add signal: to name what it accepts"
+		w := fmt.Sprintf("rule %d", r.Index)
+		if r.Name != "" {
+			w += fmt.Sprintf(" (%s)", r.Name)
+		}
+		if r.Line > 0 {
+			w += fmt.Sprintf(" (line %d)", r.Line)
+		}
+		out = append(out, fmt.Sprintf("mutelist %s: %s %s", l.Path, w, msg))
+	}
+	return out
 }
 
 // CheckSignals returns an error naming every rule whose signal is an exact
@@ -216,7 +299,7 @@ func Load(path string) (*List, error) {
 }
 
 // ruleKeys are the keys a rule may have, in the order errors list them.
-var ruleKeys = []string{"name", "signal", "resource", "account", "region", "tags", "reason", "expires"}
+var ruleKeys = []string{"name", "signal", "resource", "account", "region", "tags", "reason", "expires", "unknown"}
 
 // Parse parses a mutelist; path only names it in errors. Every problem is
 // reported, each naming the file, the rule's position and its line.
@@ -294,6 +377,12 @@ func (l *List) parseRule(index int, n *yaml.Node) (Rule, []error) {
 		seen[key] = true
 		if key == "tags" {
 			r.Tags = l.parseTags(v, bad)
+			continue
+		}
+		if key == "unknown" {
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&r.Unknown) != nil {
+				bad(v.Line, "unknown must be true or false")
+			}
 			continue
 		}
 		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || strings.TrimSpace(v.Value) == "" {

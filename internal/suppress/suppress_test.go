@@ -121,6 +121,29 @@ func TestMatch(t *testing.T) {
 			want:    []string{"", "live", "live to the second"},
 		},
 		{
+			name: "an unknown signal matches only a rule that opts in",
+			yaml: `rules:
+  - name: known only
+    signal: ports.admin_port_internet
+    resource: ` + web1 + `
+    reason: bastion SSH is fine
+  - name: unknown too
+    signal: ports.admin_port_internet
+    resource: ` + web2 + `
+    reason: managed elsewhere
+    unknown: true
+  - name: explicit false
+    signal: ports.public_database
+    reason: replica by design
+    unknown: false`,
+			targets: func() []Target {
+				u1, u2, udb := web1SSH, web2SSH, dbPublic
+				u1.Unknown, u2.Unknown, udb.Unknown = true, true, true
+				return []Target{web1SSH, u1, web2SSH, u2, dbPublic, udb}
+			}(),
+			want: []string{"known only", "", "unknown too", "unknown too", "explicit false", ""},
+		},
+		{
 			name:    "unresolved resource: account, region and tags never match",
 			yaml:    "rules:\n  - account: /.*/\n    reason: any account\n  - resource: " + web1 + "\n    reason: by id",
 			targets: []Target{{Signal: "ports.admin_port_internet", Resource: web1, Unresolved: true}, {Signal: "x", Resource: web2, Unresolved: true}},
@@ -181,6 +204,14 @@ func TestApply(t *testing.T) {
     tags: {role: bastion}
     reason: SSH is its job
     expires: 2027-01-01
+  - name: web-2 unreadable firewall
+    signal: ports.admin_port_internet
+    resource: `+web2+`
+    reason: the group is managed elsewhere; its rules are reviewed there
+    unknown: true
+  - name: unused
+    signal: patches.eol_engine
+    reason: matches nothing here
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -190,20 +221,29 @@ func TestApply(t *testing.T) {
 		web2: {ID: web2, Account: "111122223333", Region: "us-east-1"},
 	}
 	sigs := map[string][]inventory.Signal{
-		web1: {{ID: "ports.admin_port_internet", Resource: web1}, {ID: "patches.image_age", Resource: web1}},
-		web2: {{ID: "ports.admin_port_internet", Resource: web2}},
+		web1: {
+			{ID: "ports.admin_port_internet", Resource: web1},
+			{ID: "ports.admin_port_internet", Resource: web1, Unknown: true}, // another path could not be read
+			{ID: "patches.image_age", Resource: web1},
+		},
+		web2: {{ID: "ports.admin_port_internet", Resource: web2, Unknown: true}},
 	}
 	n := l.Apply(sigs, func(id string) *inventory.Resource { return resources[id] }, now)
-	if n != 1 {
-		t.Errorf("Apply marked %d signals, want 1", n)
+	if diff := cmp.Diff(n, Applied{1, 1, 0}); diff != "" {
+		t.Errorf("Apply counts per rule (-got +want):\n%s", diff)
+	}
+	if n.Total() != 2 {
+		t.Errorf("Total() = %d, want 2", n.Total())
 	}
 	want := map[string][]inventory.Signal{
 		web1: {
 			{ID: "ports.admin_port_internet", Resource: web1, Suppressed: &inventory.Suppression{
 				Rule: "bastion", Reason: "SSH is its job", Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}},
+			{ID: "ports.admin_port_internet", Resource: web1, Unknown: true}, // the bastion rule does not opt in
 			{ID: "patches.image_age", Resource: web1},
 		},
-		web2: {{ID: "ports.admin_port_internet", Resource: web2}},
+		web2: {{ID: "ports.admin_port_internet", Resource: web2, Unknown: true, Suppressed: &inventory.Suppression{
+			Rule: "web-2 unreadable firewall", Reason: "the group is managed elsewhere; its rules are reviewed there"}}},
 	}
 	if diff := cmp.Diff(sigs, want); diff != "" {
 		t.Errorf("signals (-got +want):\n%s", diff)
@@ -232,6 +272,9 @@ func TestParseErrors(t *testing.T) {
 		{"invalid tag regex", "rules:\n  - tags: {env: /(prod/}\n    reason: r\n", []string{"rule 1 (line 2)", `tag "env": regular expression`}},
 		{"empty tags", "rules:\n  - tags: {}\n    reason: r\n", []string{"rule 1 (line 2)", "tags must be a non-empty mapping"}},
 		{"bad expiry", "rules:\n  - signal: x\n    reason: r\n    expires: next year\n", []string{"rule 1 (line 4)", `expires "next year"`}},
+		{"unknown not a bool", "rules:\n  - signal: x\n    reason: r\n    unknown: yes please\n", []string{"rule 1 (line 4)", "unknown must be true or false"}},
+		{"unknown quoted", "rules:\n  - signal: x\n    reason: r\n    unknown: \"true\"\n", []string{"rule 1 (line 4)", "unknown must be true or false"}},
+		{"unknown alone is no matcher", "rules:\n  - unknown: true\n    reason: r\n", []string{"rule 1 (line 2)", "at least one of signal"}},
 		{"duplicate key", "rules:\n  - signal: x\n    signal: y\n    reason: r\n", []string{"rule 1 (line 3)", "signal given twice"}},
 		{"every problem reported", "rules:\n  - signal: x\n  - reason: r\n", []string{"rule 1 (line 2): reason is required", "rule 2 (line 3): a rule needs"}},
 	} {
@@ -246,6 +289,40 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	l, err := Parse("mute.yaml", []byte(`rules:
+  - signal: ports.admin_port_internet
+    tags: {role: bastion}
+    reason: scoped by signal, no warning
+  - name: sandbox
+    tags: {env: sandbox, team: /web|api/}
+    reason: sandbox is rebuilt weekly
+  - account: "444455556666"
+    reason: the analytics account
+  - region: /ap-.*/
+    resource: /.*i-0old.*/
+    reason: old hosts in Asia
+  - resource: `+web1+`
+    reason: one resource by id, no warning
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := l.Warnings()
+	want := []string{
+		"mutelist mute.yaml: rule 2 (sandbox) (line 5) suppresses every signal of tags env=sandbox,team=/web|api/, critical ones included; anyone who can tag a resource can mute its findings; add signal: to name what it accepts",
+		`mutelist mute.yaml: rule 3 (line 8) suppresses every signal of account 444455556666, critical ones included; add signal: to name what it accepts`,
+		`mutelist mute.yaml: rule 4 (line 10) suppresses every signal of resource /.*i-0old.*/, region /ap-.*/, critical ones included; add signal: to name what it accepts`,
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("warnings (-got +want):\n%s", diff)
+	}
+	var none *List
+	if got := none.Warnings(); got != nil {
+		t.Errorf("nil list warns %v", got)
 	}
 }
 
