@@ -500,7 +500,7 @@ func (c *computeProject) instance(i *computepb.Instance) (inventory.Resource, in
 	for _, item := range i.GetMetadata().GetItems() {
 		k := item.GetKey()
 		in.MetadataKeys = appendUniq(in.MetadataKeys, k)
-		for _, f := range secrets.Scan(item.GetValue(), "metadata "+k, salt) {
+		for _, f := range scanMetadata(k, item.GetValue(), salt) {
 			in.Secrets = append(in.Secrets, inventory.SecretFinding(f))
 		}
 		switch k {
@@ -525,6 +525,25 @@ func (c *computeProject) instance(i *computepb.Instance) (inventory.Resource, in
 	}
 	r.Instance = in
 	return r, facts
+}
+
+// scanMetadata scans one metadata value for secrets. A script or
+// document that something runs or expands (startup and shutdown scripts,
+// cloud-init user data, a container declaration) is scanned as it is. A
+// custom value is literal — nothing expands "$" or "!" in it — and is
+// scanned as the assignment key="value", so that detectors keyed on the
+// name (db-password, api-token) see it. Findings are located "metadata
+// KEY line N".
+func scanMetadata(key, value string, salt []byte) []secrets.Finding {
+	loc := "metadata " + key
+	if strings.Contains(key, "script") || key == "user-data" || key == "gce-container-declaration" {
+		return secrets.Scan(value, loc, salt)
+	}
+	text := key + "=" + value
+	if !strings.ContainsAny(value, "\"\n") {
+		text = key + `="` + value + `"`
+	}
+	return secrets.ScanLiteral(text, loc, salt)
 }
 
 // truthy reads a metadata switch as Compute Engine does.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,6 +21,11 @@ type feedsOptions struct {
 	From    []string
 	KEVURL  string
 	EPSSURL string
+	// Force stores a copy dated before the stored one, with fewer than 90 %
+	// of its entries, or a plain EPSS CSV under feeds.MinEPSSRows rows.
+	Force bool
+	// Insecure allows plain http downloads from hosts other than loopback.
+	Insecure bool
 	// Client downloads; tests give one that trusts their server.
 	Client *feeds.Client
 }
@@ -38,7 +44,14 @@ func NewFeedsCommand(g *Global) *cobra.Command {
 daily scores and store each, dated, replacing the stored copy of that feed.
 With --from, read feed files instead (JSON or CSV, gzipped or not; which feed
 a file holds is told by its content) and download nothing. A feed that fails
-to download or parse is not stored, and the copy already stored stays.`,
+to download or parse is not stored, and the copy already stored stays.
+
+A copy dated before the stored one, or holding fewer than 90 % of its
+entries, is refused and the stored copy stays; so is an uncompressed EPSS CSV
+without its model_version or with fewer than 1000 rows (a whole day has about
+300,000, and only gzip proves a file whole). --force stores such a copy.
+Downloads must use https, except from a loopback host; --insecure allows
+plain http.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := g.OpenStore()
@@ -52,6 +65,8 @@ to download or parse is not stored, and the copy already stored stays.`,
 	update.Flags().StringArrayVar(&opts.From, "from", nil, "read a feed file instead of downloading (repeatable; KEV JSON or EPSS CSV, .gz accepted)")
 	update.Flags().StringVar(&opts.KEVURL, "kev-url", feeds.DefaultKEVURL, "where to download the KEV catalogue")
 	update.Flags().StringVar(&opts.EPSSURL, "epss-url", feeds.DefaultEPSSURL, "where to download the EPSS daily CSV")
+	update.Flags().BoolVar(&opts.Force, "force", false, "store a copy even if it is older than the stored one, under 90 % of its entries, or a plain EPSS CSV under 1000 rows")
+	update.Flags().BoolVar(&opts.Insecure, "insecure", false, "allow plain http downloads from hosts other than loopback")
 
 	var asJSON bool
 	show := &cobra.Command{
@@ -105,10 +120,11 @@ func updateFeeds(ctx context.Context, st *store.Store, opts feedsOptions, out io
 			got = append(got, f)
 		}
 	} else {
-		c := opts.Client
-		if c == nil {
-			c = &feeds.Client{}
+		c := feeds.Client{}
+		if opts.Client != nil {
+			c = *opts.Client
 		}
+		c.Insecure = c.Insecure || opts.Insecure
 		for _, d := range []struct {
 			src feeds.Source
 			url string
@@ -121,17 +137,28 @@ func updateFeeds(ctx context.Context, st *store.Store, opts feedsOptions, out io
 			got = append(got, f)
 		}
 	}
+	const override = "give --force to store it anyway"
+	put := store.FeedPut{Force: opts.Force}
 	for _, f := range got {
+		if !opts.Force {
+			if err := feeds.Plausible(f); err != nil {
+				errs = append(errs, fmt.Errorf("%s from %s: %w; %s", f.Source(), feedOrigin(f), err, override))
+				continue
+			}
+		}
 		prev, prevErr := st.FeedInfo(ctx, f.Source())
 		var info store.FeedInfo
 		var err error
 		switch f := f.(type) {
 		case *feeds.KEVCatalog:
-			info, err = st.PutKEV(ctx, f)
+			info, err = st.PutKEV(ctx, f, put)
 		case *feeds.EPSSScores:
-			info, err = st.PutEPSS(ctx, f)
+			info, err = st.PutEPSS(ctx, f, put)
 		default:
 			err = fmt.Errorf("feed %s: not storable", f.Source())
+		}
+		if errors.Is(err, store.ErrFeedRegressed) {
+			err = fmt.Errorf("%w, from %s; %s", err, feedOrigin(f), override)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -139,7 +166,10 @@ func updateFeeds(ctx context.Context, st *store.Store, opts feedsOptions, out io
 		}
 		fmt.Fprintf(out, "%s %s dated %s: %d entries from %s\n", info.Source, info.Version, info.Date.Format(time.DateOnly), info.Count, info.Origin)
 		if prevErr == nil && info.Date.Before(prev.Date) {
-			fmt.Fprintf(out, "  note: this copy is older than the one it replaced (dated %s)\n", prev.Date.Format(time.DateOnly))
+			fmt.Fprintf(out, "  note: forced: this copy is older than the one it replaced (dated %s)\n", prev.Date.Format(time.DateOnly))
+		}
+		if prevErr == nil && float64(info.Count) < store.MinFeedShare*float64(prev.Count) {
+			fmt.Fprintf(out, "  note: forced: this copy has %d entries, the one it replaced %d\n", info.Count, prev.Count)
 		}
 	}
 	if len(errs) > 0 {
@@ -150,6 +180,17 @@ func updateFeeds(ctx context.Context, st *store.Store, opts feedsOptions, out io
 		return fmt.Errorf("feeds update: %s; the stored copy of a feed that failed is kept", strings.Join(msgs, "; "))
 	}
 	return nil
+}
+
+// feedOrigin is where a parsed feed came from.
+func feedOrigin(f feeds.Feed) string {
+	switch f := f.(type) {
+	case *feeds.KEVCatalog:
+		return f.Origin
+	case *feeds.EPSSScores:
+		return f.Origin
+	}
+	return "?"
 }
 
 // printFeeds writes one line per feed; a feed not stored says so.

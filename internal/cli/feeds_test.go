@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -161,6 +162,100 @@ func TestFeedsUpdateFrom(t *testing.T) {
 			r := run(t, append([]string{"--store", dir, "feeds", "update"}, tt.args...)...)
 			if r.code != tt.wantCode || !strings.Contains(r.errOut, tt.wantErr) {
 				t.Errorf("feeds update: exit %d, stderr %q; want exit %d naming %q", r.code, r.errOut, tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}
+
+// kevVariant rewrites the KEV fixture: its release date, and only its
+// first n vulnerabilities (all when n is 0).
+func kevVariant(t *testing.T, released string, n int) []byte {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(feedFixture(t, "kev.json"), &c); err != nil {
+		t.Fatal(err)
+	}
+	c["dateReleased"] = released
+	if n > 0 {
+		c["vulnerabilities"] = c["vulnerabilities"].([]any)[:n]
+		c["count"] = n
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestFeedsUpdateRefusesWorse: an older or much smaller copy, or a plain
+// EPSS CSV too small to be whole, is refused with the reason and the way to
+// override; the stored copy stays. --force stores it. Plain http to a host
+// other than loopback is refused before any request.
+func TestFeedsUpdateRefusesWorse(t *testing.T) {
+	dir := t.TempDir()
+	files := t.TempDir()
+	write := func(name string, b []byte) string {
+		t.Helper()
+		p := filepath.Join(files, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	kev := write("kev.json", feedFixture(t, "kev.json"))
+	older := write("kev-older.json", kevVariant(t, "2025-08-19T10:00:00Z", 0))
+	smaller := write("kev-smaller.json", kevVariant(t, "2025-08-21T10:00:00Z", 2))
+	plainEPSS := write("epss.csv", feedFixture(t, "epss.csv"))
+	show := func() string {
+		t.Helper()
+		r := run(t, "--store", dir, "feeds", "show", "--json")
+		if r.code != ExitOK {
+			t.Fatalf("feeds show: exit %d: %s", r.code, r.errOut)
+		}
+		return regexp.MustCompile(`"fetched": "[^"]*"|"generation": "[^"]*"`).ReplaceAllString(r.out, "")
+	}
+	if r := run(t, "--store", dir, "feeds", "update", "--from", kev); r.code != ExitOK {
+		t.Fatalf("feeds update: exit %d: %s", r.code, r.errOut)
+	}
+	stored := show()
+
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"older", []string{"--from", older}, "store kev feed 2025-08-19: refused: dated 2025-08-19, before the stored copy dated 2025-08-20, from " + older + "; give --force to store it anyway"},
+		{"much smaller", []string{"--from", smaller}, "refused: 2 entries, fewer than 90 % of the stored copy's 3 (dated 2025-08-20), from " + smaller + "; give --force"},
+		{"plain EPSS CSV of 5 rows", []string{"--from", plainEPSS}, "epss from " + plainEPSS + ": EPSS CSV 2025-08-21: 5 rows, fewer than the 1000 a whole daily file has at least (about 300,000), and an uncompressed file has no checksum: it may be cut short; give --force to store it anyway"},
+		{"http elsewhere", []string{"--kev-url", "http://feeds.example.invalid/kev.json", "--epss-url", "http://feeds.example.invalid/epss.csv.gz"},
+			"download kev feed from http://feeds.example.invalid/kev.json: plain http to a host other than loopback: want https (--insecure allows http)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, append([]string{"--store", dir, "feeds", "update"}, tt.args...)...)
+			if r.code != ExitError || !strings.Contains(r.errOut, tt.wantErr) {
+				t.Errorf("feeds update: exit %d, stderr %q; want exit 1 naming %q", r.code, r.errOut, tt.wantErr)
+			}
+			if got := show(); got != stored {
+				t.Errorf("after a refused update, feeds show --json:\n%s\nwant the stored copies:\n%s", got, stored)
+			}
+		})
+	}
+
+	for _, tt := range []struct {
+		name    string
+		from    string
+		wantOut string
+	}{
+		{"older, forced", older, "kev 2025.08.20 dated 2025-08-19: 3 entries from " + older + "\n" +
+			"  note: forced: this copy is older than the one it replaced (dated 2025-08-20)\n"},
+		{"plain EPSS CSV, forced", plainEPSS, "epss v2025.03.14 dated 2025-08-21: 5 entries from " + plainEPSS + "\n"},
+		{"much smaller, forced", smaller, "kev 2025.08.20 dated 2025-08-21: 2 entries from " + smaller + "\n" +
+			"  note: forced: this copy has 2 entries, the one it replaced 3\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, "--store", dir, "feeds", "update", "--force", "--from", tt.from)
+			if r.code != ExitOK || r.out != tt.wantOut {
+				t.Errorf("feeds update --force: exit %d, stderr %q, printed:\n%s\nwant:\n%s", r.code, r.errOut, r.out, tt.wantOut)
 			}
 		})
 	}

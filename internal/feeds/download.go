@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -20,6 +22,11 @@ type Client struct {
 	MaxBytes int64
 	// UserAgent is sent with each request. Defaults to "posture".
 	UserAgent string
+	// Insecure allows plain http to any host. Without it a URL (and the
+	// final URL after redirects) must be https, or http to a loopback host
+	// (localhost, 127.0.0.0/8, ::1): anyone on the path of a plain download
+	// could serve a well-formed but false catalogue.
+	Insecure bool
 }
 
 // defaultHTTP is the client used when Client.HTTP is nil.
@@ -65,8 +72,8 @@ func (c *Client) fetch(ctx context.Context, want Source, rawURL string) (Feed, e
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("scheme %q: want https (or http)", u.Scheme)
+	if err := c.checkScheme(u); err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -90,6 +97,9 @@ func (c *Client) fetch(ctx context.Context, want Source, rawURL string) (Feed, e
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if err := c.checkScheme(resp.Request.URL); err != nil {
+		return nil, fmt.Errorf("redirected to %s: %w", redact(resp.Request.URL.String()), err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %s", resp.Status)
 	}
@@ -110,6 +120,29 @@ func (c *Client) fetch(ctx context.Context, want Source, rawURL string) (Feed, e
 	// The final URL after redirects names the dated file.
 	setOrigin(f, redact(resp.Request.URL.String()))
 	return f, nil
+}
+
+// checkScheme refuses what Insecure documents.
+func (c *Client) checkScheme(u *url.URL) error {
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme != "http":
+		return fmt.Errorf("scheme %q: want https", u.Scheme)
+	case c.Insecure || loopback(u.Hostname()):
+		return nil
+	default:
+		return errors.New("plain http to a host other than loopback: want https (--insecure allows http)")
+	}
+}
+
+// loopback reports whether host is localhost or a loopback address.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // redact drops a password from a URL that carries one.

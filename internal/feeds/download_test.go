@@ -1,7 +1,9 @@
 package feeds_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -71,6 +73,7 @@ func TestFetch(t *testing.T) {
 		}
 		want := *wantEPSS
 		want.Origin = srv.URL + "/epss_scores-2025-08-21.csv.gz"
+		want.Gzipped = true
 		if diff := cmp.Diff(f, &want); diff != "" {
 			t.Errorf("Fetch (-got +want):\n%s", diff)
 		}
@@ -120,3 +123,58 @@ func TestFetch(t *testing.T) {
 		}
 	})
 }
+
+// TestFetchWantsHTTPS: plain http is refused before any request unless the
+// host is loopback or Insecure is set; a redirect from loopback to a plain
+// http host elsewhere is refused too.
+func TestFetchWantsHTTPS(t *testing.T) {
+	kev := readTestdata(t, "kev.json")
+	var asked []string
+	// The transport answers every host from memory: nothing leaves the machine.
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		asked = append(asked, r.URL.String())
+		if r.URL.Path == "/away" {
+			return &http.Response{StatusCode: http.StatusFound, Header: http.Header{"Location": {"http://mirror.example.com/kev.json"}},
+				Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+		}
+		return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(kev)), Request: r}, nil
+	})
+	tests := []struct {
+		name      string
+		url       string
+		insecure  bool
+		wantErr   string
+		wantAsked int
+	}{
+		{"http elsewhere", "http://mirror.example.com/kev.json", false, "plain http to a host other than loopback: want https (--insecure allows http)", 0},
+		{"http elsewhere, insecure", "http://mirror.example.com/kev.json", true, "", 1},
+		{"http to 127.0.0.1", "http://127.0.0.1:8080/kev.json", false, "", 1},
+		{"http to ::1", "http://[::1]:8080/kev.json", false, "", 1},
+		{"http to localhost", "http://localhost/kev.json", false, "", 1},
+		{"http to a name that starts with localhost", "http://localhost.example.com/kev.json", false, "want https", 0},
+		{"https elsewhere", "https://mirror.example.com/kev.json", false, "", 1},
+		{"loopback redirected to http elsewhere", "http://127.0.0.1/away", false, "redirected to http://mirror.example.com/kev.json: plain http", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked = nil
+			c := &feeds.Client{HTTP: &http.Client{Transport: rt}, Insecure: tt.insecure}
+			f, err := c.Fetch(context.Background(), feeds.KEV, tt.url)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Fetch error = %v, want the catalogue", err)
+			case tt.wantErr == "" && f.Len() != 3:
+				t.Errorf("Fetch = %d entries, want 3", f.Len())
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("Fetch error = %v, want %q", err, tt.wantErr)
+			}
+			if len(asked) != tt.wantAsked {
+				t.Errorf("requests %q, want %d", asked, tt.wantAsked)
+			}
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

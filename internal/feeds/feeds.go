@@ -100,6 +100,10 @@ type EPSSScores struct {
 	Scores    []EPSSScore
 	// Origin is the URL or file it was read from.
 	Origin string
+	// Gzipped: it was read from a gzip stream, whose length and checksum
+	// prove it whole. A plain CSV cut at a row boundary parses; see
+	// Plausible.
+	Gzipped bool
 }
 
 // EPSSScore is one CVE's probability of exploitation activity in the next
@@ -168,6 +172,7 @@ func Parse(r io.Reader, max int64) (Feed, error) {
 	if err != nil {
 		return nil, err
 	}
+	gzipped := false
 	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(b))
 		if err != nil {
@@ -177,6 +182,7 @@ func Parse(r io.Reader, max int64) (Feed, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gunzip: %w", err)
 		}
+		gzipped = true
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	head := bytes.TrimLeft(b, " \t\r\n")
@@ -194,6 +200,7 @@ func Parse(r io.Reader, max int64) (Feed, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.Gzipped = gzipped
 		return e, nil
 	default:
 		return nil, fmt.Errorf("neither a KEV catalogue (JSON) nor an EPSS CSV: starts with %q", firstBytes(head, 40))
@@ -380,6 +387,32 @@ func ParseEPSS(b []byte) (*EPSSScores, error) {
 		return nil, fmt.Errorf("EPSS CSV %s: no scores", e.ScoreDate.Format(time.DateOnly))
 	}
 	return e, nil
+}
+
+// MinEPSSRows is the fewest rows Plausible accepts in an EPSS CSV that was
+// not gzipped. A whole daily file scores every published CVE, about 300,000
+// rows; a plain file cut at a row boundary parses cleanly, so this floor is
+// what tells a cut one.
+const MinEPSSRows = 1000
+
+// Plausible reports whether a parsed feed looks whole beyond what parsing
+// proves. A KEV catalogue carries its count and a gzipped EPSS file its
+// length and checksum, so both pass. A plain EPSS CSV needs its
+// model_version and at least MinEPSSRows rows. Callers let a user override
+// it (posture feeds update --force) for a deliberately small file.
+func Plausible(f Feed) error {
+	e, ok := f.(*EPSSScores)
+	if !ok || e.Gzipped {
+		return nil
+	}
+	day := e.ScoreDate.Format(time.DateOnly)
+	if e.ModelVersion == "" {
+		return fmt.Errorf("EPSS CSV %s: first line has no model_version: not a whole FIRST file", day)
+	}
+	if len(e.Scores) < MinEPSSRows {
+		return fmt.Errorf("EPSS CSV %s: %d rows, fewer than the %d a whole daily file has at least (about 300,000), and an uncompressed file has no checksum: it may be cut short", day, len(e.Scores), MinEPSSRows)
+	}
+	return nil
 }
 
 func unit(f float64) bool { return f >= 0 && f <= 1 } // false for NaN

@@ -80,6 +80,8 @@ var wantEPSS = &feeds.EPSSScores{
 func TestParse(t *testing.T) {
 	kev := readTestdata(t, "kev.json")
 	epss := readTestdata(t, "epss.csv")
+	epssGzipped := *wantEPSS
+	epssGzipped.Gzipped = true
 	tests := []struct {
 		name string
 		in   []byte
@@ -88,7 +90,7 @@ func TestParse(t *testing.T) {
 		{"kev", kev, wantKEV},
 		{"kev gzipped", gz(t, kev), wantKEV},
 		{"epss", epss, wantEPSS},
-		{"epss gzipped", gz(t, epss), wantEPSS},
+		{"epss gzipped", gz(t, epss), &epssGzipped},
 		{"epss with CRLF and a byte order mark", append([]byte("\xef\xbb\xbf"), bytes.ReplaceAll(epss, []byte("\n"), []byte("\r\n"))...), wantEPSS},
 		{"epss with an ISO 8601 offset", bytes.Replace(epss, []byte("2025-08-21T12:55:00Z"), []byte("2025-08-21T12:55:00+0000"), 1), wantEPSS},
 		{"epss, metadata in another order", bytes.Replace(epss, []byte("#model_version:v2025.03.14,score_date:2025-08-21T12:55:00Z"),
@@ -301,6 +303,44 @@ func TestRealEPSSRows(t *testing.T) {
 	}
 	if diff := cmp.Diff(gotMap, want); diff != "" {
 		t.Errorf("parsed scores (-got +want):\n%s", diff)
+	}
+}
+
+// TestPlausible: a plain EPSS CSV must carry its model_version and at
+// least MinEPSSRows rows; gzipped files and KEV catalogues prove
+// themselves whole.
+func TestPlausible(t *testing.T) {
+	many := func(n int, version string, gzipped bool) *feeds.EPSSScores {
+		e := &feeds.EPSSScores{ModelVersion: version, ScoreDate: day("2025-08-21"), Gzipped: gzipped, Scores: make([]feeds.EPSSScore, n)}
+		for i := range n {
+			e.Scores[i] = feeds.EPSSScore{CVE: fmt.Sprintf("CVE-2020-%d", 10000+i)}
+		}
+		return e
+	}
+	tests := []struct {
+		name    string
+		feed    feeds.Feed
+		wantErr string
+	}{
+		{"kev", wantKEV, ""},
+		{"small gzipped epss", many(5, "v2025.03.14", true), ""},
+		{"plain epss at the floor", many(feeds.MinEPSSRows, "v2025.03.14", false), ""},
+		{"plain epss under the floor", many(feeds.MinEPSSRows-1, "v2025.03.14", false), "EPSS CSV 2025-08-21: 999 rows, fewer than the 1000"},
+		{"plain epss without model_version", many(feeds.MinEPSSRows, "", false), "has no model_version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := feeds.Plausible(tt.feed)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Errorf("Plausible = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Plausible = %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 

@@ -147,8 +147,10 @@ var (
 // catalogue is the detectors, most specific first: a later detector's
 // match that overlaps an earlier one's is dropped (a service-account key
 // is not also a bare private key block, a URL's password not also a
-// password assignment).
-func catalogue() []detector {
+// password assignment). literal selects the placeholder rules; see
+// ScanLiteral.
+func catalogue(literal bool) []detector {
+	placeholder := func(v string) bool { return isPlaceholder(v, literal) }
 	return []detector{
 		group(GCPServiceAccountKey, reGCPKey, 1, nil),
 		group(PrivateKey, rePrivateKey, 0, nil),
@@ -180,12 +182,34 @@ func catalogue() []detector {
 // location names the text ("user-data", "metadata startup-script") and
 // each finding's Location adds the line. Fingerprints are keyed by salt.
 // The same secret found twice on a line by one detector is one finding.
+//
+// Scan reads text as a script or template might be read — user data,
+// startup scripts — where something expands "$X", "${X}", "$(…)" and
+// "{{ … }}": a value that starts so refers to a secret kept elsewhere and
+// is not reported. So is a YAML or CloudFormation tag (password: !Ref
+// DbPassword), but not any other value starting with "!" (a non-interactive
+// shell expands no "!").
 func Scan(text, location string, salt []byte) []Finding {
+	return scan(text, location, salt, false)
+}
+
+// ScanLiteral is Scan for text nothing expands: a Lambda environment value,
+// a Compute Engine custom metadata value. "$", "!" and "{{" are password
+// characters there, so "$9xKq2!pLm" is reported. Only a value that is
+// wholly a reference — "${NAME}", "$(…)", "{{ … }}", or "$NAME" in
+// environment-variable capitals — still counts as one, since applications
+// (Spring, templating entrypoints) expand those themselves and no secret
+// has their shape.
+func ScanLiteral(text, location string, salt []byte) []Finding {
+	return scan(text, location, salt, true)
+}
+
+func scan(text, location string, salt []byte, literal bool) []Finding {
 	if len(text) > MaxScan {
 		text = text[:MaxScan]
 	}
 	var kept []match
-	for _, d := range catalogue() {
+	for _, d := range catalogue(literal) {
 		for _, m := range d.find(text) {
 			if m.value == "" || overlaps(kept, m) {
 				continue
@@ -225,16 +249,28 @@ func unquote(v string) string {
 	return v
 }
 
-// placeholder reports whether a value only refers to a secret kept
+var (
+	// A YAML or CloudFormation tag: !Ref, !Sub, !GetAtt, !!str.
+	reYAMLTag = regexp.MustCompile(`^!!?[A-Za-z][A-Za-z0-9:]*$`)
+	// A value that is wholly a reference even where nothing expands it.
+	reWholeRef = regexp.MustCompile(`^(?:\$\{[^{}]+\}|\$\([^()]+\)|\{\{[^{}]+\}\}|\$[A-Z_][A-Z0-9_]*)$`)
+)
+
+// isPlaceholder reports whether a value only refers to a secret kept
 // elsewhere, or is empty: a shell or template variable ($DB_PASS,
-// ${DB_PASS}, $(cat …), {{ .Pass }}, <password>, %(pass)s), a masked
-// value (****), or a value too short to be one.
-func placeholder(v string) bool {
+// ${DB_PASS}, $(cat …), {{ .Pass }}, <password>, %(pass)s), a YAML tag
+// (!Ref DbPassword), a masked value (****), or a value too short to be
+// one. In literal text only a whole reference counts (see ScanLiteral).
+func isPlaceholder(v string, literal bool) bool {
 	v = strings.TrimSpace(v)
 	switch {
 	case len(v) < 4:
 		return true
-	case strings.HasPrefix(v, "$"), strings.HasPrefix(v, "{{"), strings.HasPrefix(v, "%("), strings.HasPrefix(v, "!"),
+	case literal && reWholeRef.MatchString(v):
+		return true
+	case !literal && (strings.HasPrefix(v, "$") || strings.HasPrefix(v, "{{") || reYAMLTag.MatchString(v)):
+		return true
+	case strings.HasPrefix(v, "%("),
 		strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"),
 		strings.Trim(v, "*xX.") == "":
 		return true

@@ -110,6 +110,62 @@ func TestScan(t *testing.T) {
 	}
 }
 
+// TestScanLiteral reads each text both as a script (Scan) and as a value
+// nothing expands (ScanLiteral: Lambda environments, Compute Engine custom
+// metadata, scanned as NAME="value").
+func TestScanLiteral(t *testing.T) {
+	type want struct {
+		detector, location, value string
+	}
+	pw := func(v string) []want { return []want{{PasswordAssignment, "env line 1", v}} }
+	tests := []struct {
+		name            string
+		text            string
+		script, literal []want
+	}{
+		// A non-interactive shell expands no "!": a secret either way.
+		{"password starting with !", `DB_PASSWORD="!Xk29#qLp7vW"`, pw("!Xk29#qLp7vW"), pw("!Xk29#qLp7vW")},
+		{"unquoted password starting with !", `DB_PASSWORD=!Xk29#qLp7vW`, pw("!Xk29#qLp7vW"), pw("!Xk29#qLp7vW")},
+		// A shell expands "$9": only where nothing does is it the password.
+		{"password starting with $", `DB_PASSWORD="$9xKq2!pLm"`, nil, pw("$9xKq2!pLm")},
+		{"password starting with $ and a lower-case letter", `DB_PASSWORD="$ecretPass1"`, nil, pw("$ecretPass1")},
+		{"password starting with {{", `DB_PASSWORD="{{x9Qk!"`, nil, pw("{{x9Qk!")},
+		{"metadata key and value", `db-password="S3cr3tValue!2024"`, pw("S3cr3tValue!2024"), pw("S3cr3tValue!2024")},
+		{"metadata as YAML", `db-password: S3cr3tValue!2024`, pw("S3cr3tValue!2024"), pw("S3cr3tValue!2024")},
+		// The value alone has no name to say it is a password.
+		{"metadata value alone", `S3cr3tValue!2024`, nil, nil},
+		// References: no secret has these shapes, literal or not.
+		{"YAML tag", "password: !Ref DbPassword", nil, pw("!Ref")},
+		{"braced variable", `DB_PASSWORD="${DB_PASSWORD}"`, nil, nil},
+		{"command substitution", `DB_PASSWORD="$(cat /run/secrets/db)"`, nil, nil},
+		{"environment variable", `DB_PASSWORD="$DB_PASSWORD_FROM_SSM"`, nil, nil},
+		{"template", `DB_PASSWORD="{{ .Values.db.password }}"`, nil, nil},
+		{"angle brackets", `DB_PASSWORD="<password>"`, nil, nil},
+		{"masked", `DB_PASSWORD="********"`, nil, nil},
+		{"url with braced password", `DATABASE_URL="postgres://app:${DB_PASS}@db.internal.example/app"`, nil, nil},
+		{"url with password starting with $", `DATABASE_URL="postgres://app:$9xKq2!pLm@db.internal.example/app"`,
+			nil, []want{{URLCredentials, "env line 1", "$9xKq2!pLm"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, mode := range []struct {
+				name string
+				scan func(text, location string, salt []byte) []Finding
+				want []want
+			}{{"Scan", Scan, tt.script}, {"ScanLiteral", ScanLiteral, tt.literal}} {
+				got := mode.scan(tt.text, "env", salt)
+				var want []Finding
+				for _, w := range mode.want {
+					want = append(want, Finding{Detector: w.detector, Location: w.location, Fingerprint: Fingerprint(salt, w.value)})
+				}
+				if diff := cmp.Diff(got, want); diff != "" {
+					t.Errorf("%s(%q) (-got +want):\n%s", mode.name, tt.text, diff)
+				}
+			}
+		})
+	}
+}
+
 func TestFingerprint(t *testing.T) {
 	a := Fingerprint([]byte("salt-a"), fakePassword)
 	tests := []struct {

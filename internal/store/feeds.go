@@ -44,25 +44,44 @@ func (f FeedInfo) AgeDays(now time.Time) int {
 // that failed or died.
 var feedMu sync.Mutex
 
+// ErrFeedRegressed: a feed copy was refused because it is dated before the
+// stored copy or holds fewer than MinFeedShare of its entries — a stale
+// mirror, an old file or a cut one. FeedPut.Force stores it anyway.
+var ErrFeedRegressed = errors.New("refused")
+
+// MinFeedShare is the share of the stored copy's entries a new copy must
+// hold, unless forced: the feeds grow, and a day's churn is far below 10 %.
+const MinFeedShare = 0.9
+
+// FeedPut says how PutKEV and PutEPSS treat the stored copy.
+type FeedPut struct {
+	// Force replaces the stored copy even with one dated before it or
+	// holding fewer than MinFeedShare of its entries.
+	Force bool
+}
+
 // PutKEV stores a KEV catalogue, replacing the stored one. Readers see the
 // old catalogue until the new one is complete, then the new one; a failed
-// or cancelled PutKEV leaves the old one in place.
-func (s *Store) PutKEV(ctx context.Context, c *feeds.KEVCatalog) (FeedInfo, error) {
+// or cancelled PutKEV leaves the old one in place. Unless opts.Force, a
+// catalogue dated before the stored one, or with fewer than MinFeedShare of
+// its entries, is refused with ErrFeedRegressed and never becomes current.
+func (s *Store) PutKEV(ctx context.Context, c *feeds.KEVCatalog, opts FeedPut) (FeedInfo, error) {
 	if c == nil || len(c.Entries) == 0 {
 		return FeedInfo{}, errors.New("store KEV catalogue: no entries")
 	}
 	info := FeedInfo{Source: feeds.KEV, Version: c.Version, Date: c.Released, Count: len(c.Entries), Origin: c.Origin}
-	return s.putFeed(ctx, info, len(c.Entries), func(i int) (string, any) { return c.Entries[i].CVE, c.Entries[i] })
+	return s.putFeed(ctx, info, opts, len(c.Entries), func(i int) (string, any) { return c.Entries[i].CVE, c.Entries[i] })
 }
 
 // PutEPSS stores a day of EPSS scores, replacing the stored ones, with the
-// same guarantees as PutKEV. About 300,000 rows take a few seconds.
-func (s *Store) PutEPSS(ctx context.Context, e *feeds.EPSSScores) (FeedInfo, error) {
+// same guarantees and refusals as PutKEV. About 300,000 rows take a few
+// seconds.
+func (s *Store) PutEPSS(ctx context.Context, e *feeds.EPSSScores, opts FeedPut) (FeedInfo, error) {
 	if e == nil || len(e.Scores) == 0 {
 		return FeedInfo{}, errors.New("store EPSS scores: no scores")
 	}
 	info := FeedInfo{Source: feeds.EPSS, Version: e.ModelVersion, Date: e.ScoreDate, Count: len(e.Scores), Origin: e.Origin}
-	return s.putFeed(ctx, info, len(e.Scores), func(i int) (string, any) {
+	return s.putFeed(ctx, info, opts, len(e.Scores), func(i int) (string, any) {
 		sc := e.Scores[i]
 		return sc.CVE, epssValue{sc.Score, sc.Percentile}
 	})
@@ -74,15 +93,32 @@ type epssValue struct {
 	Percentile float64 `json:"p"`
 }
 
-func (s *Store) putFeed(ctx context.Context, info FeedInfo, n int, row func(int) (cve string, v any)) (FeedInfo, error) {
-	out, err := s.putFeedRows(ctx, info, n, row)
+// regressed refuses next in place of cur unless forced: dated before it,
+// or holding fewer than MinFeedShare of its entries.
+func regressed(cur, next FeedInfo, opts FeedPut) error {
+	if opts.Force || cur.Generation == "" {
+		return nil
+	}
+	if next.Date.Before(cur.Date) {
+		return fmt.Errorf("%w: dated %s, before the stored copy dated %s",
+			ErrFeedRegressed, next.Date.Format(time.DateOnly), cur.Date.Format(time.DateOnly))
+	}
+	if float64(next.Count) < MinFeedShare*float64(cur.Count) {
+		return fmt.Errorf("%w: %d entries, fewer than %.0f %% of the stored copy's %d (dated %s)",
+			ErrFeedRegressed, next.Count, MinFeedShare*100, cur.Count, cur.Date.Format(time.DateOnly))
+	}
+	return nil
+}
+
+func (s *Store) putFeed(ctx context.Context, info FeedInfo, opts FeedPut, n int, row func(int) (cve string, v any)) (FeedInfo, error) {
+	out, err := s.putFeedRows(ctx, info, opts, n, row)
 	if err != nil {
 		return FeedInfo{}, fmt.Errorf("store %s feed %s: %w", info.Source, info.Date.Format(time.DateOnly), err)
 	}
 	return out, nil
 }
 
-func (s *Store) putFeedRows(ctx context.Context, info FeedInfo, n int, row func(int) (string, any)) (FeedInfo, error) {
+func (s *Store) putFeedRows(ctx context.Context, info FeedInfo, opts FeedPut, n int, row func(int) (string, any)) (FeedInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return FeedInfo{}, err
 	}
@@ -97,8 +133,13 @@ func (s *Store) putFeedRows(ctx context.Context, info FeedInfo, n int, row func(
 	defer feedMu.Unlock()
 
 	src := info.Source
-	if err := s.collectFeedGenerations(ctx, src); err != nil {
+	cur, err := s.collectFeedGenerations(ctx, src)
+	if err != nil {
 		return FeedInfo{}, fmt.Errorf("remove unfinished copies: %w", err)
+	}
+	// Refuse early, before writing; the switch checks again, and decides.
+	if err := regressed(cur, info, opts); err != nil {
+		return FeedInfo{}, err
 	}
 	info.Fetched = s.now().UTC()
 	info.Generation = newID(info.Fetched)
@@ -161,7 +202,11 @@ func (s *Store) putFeedRows(ctx context.Context, info FeedInfo, n int, row func(
 			old = FeedInfo{}
 		case err != nil:
 			return err
-		case old.Generation != "":
+		}
+		if err := regressed(old, info, opts); err != nil {
+			return err
+		}
+		if old.Generation != "" {
 			if err := txn.Set(feedPendKey(src, old.Generation), nil); err != nil {
 				return err
 			}
@@ -188,8 +233,9 @@ func (s *Store) putFeedRows(ctx context.Context, info FeedInfo, n int, row func(
 }
 
 // collectFeedGenerations deletes the entries of copies of src left pending
-// by a failed or dead writer. The caller holds feedMu.
-func (s *Store) collectFeedGenerations(ctx context.Context, src feeds.Source) error {
+// by a failed or dead writer, and returns the current copy's description
+// (zero when none is stored). The caller holds feedMu.
+func (s *Store) collectFeedGenerations(ctx context.Context, src feeds.Source) (FeedInfo, error) {
 	var gens []string
 	var cur FeedInfo
 	prefix := feedPendPrefix(src)
@@ -205,7 +251,7 @@ func (s *Store) collectFeedGenerations(ctx context.Context, src feeds.Source) er
 		return nil
 	})
 	if err != nil {
-		return err
+		return FeedInfo{}, err
 	}
 	for _, g := range gens {
 		if g == cur.Generation { // never: the switch clears it; but never delete the current copy
@@ -213,14 +259,14 @@ func (s *Store) collectFeedGenerations(ctx context.Context, src feeds.Source) er
 		}
 		n, err := s.dropPrefix(ctx, feedGenPrefix(src, g))
 		if err != nil {
-			return err
+			return FeedInfo{}, err
 		}
 		if err := s.deleteKeys([][]byte{feedPendKey(src, g)}); err != nil {
-			return err
+			return FeedInfo{}, err
 		}
 		s.log.Info("store: removed unfinished feed copy", "feed", src, "generation", g, "keys", n)
 	}
-	return nil
+	return cur, nil
 }
 
 // FeedInfo describes the stored copy of a feed; ErrNotFound when there is

@@ -42,7 +42,7 @@ func TestKEVPutAndLookUp(t *testing.T) {
 	if _, _, err := s.KEV(ctx, "CVE-2021-44228"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("KEV before any catalogue: err = %v, want ErrNotFound", err)
 	}
-	info, err := s.PutKEV(ctx, kevCatalog("2025.08.20", "CVE-2021-44228", "CVE-2023-4966"))
+	info, err := s.PutKEV(ctx, kevCatalog("2025.08.20", "CVE-2021-44228", "CVE-2023-4966"), store.FeedPut{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,43 +82,44 @@ func TestFeedReplace(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir, store.Options{})
 	d1 := time.Date(2025, 8, 20, 0, 0, 0, 0, time.UTC)
-	if _, err := s.PutEPSS(ctx, epssScores(d1, 5000, 0.1)); err != nil {
+	if _, err := s.PutEPSS(ctx, epssScores(d1, 5000, 0.1), store.FeedPut{}); err != nil {
 		t.Fatal(err)
 	}
 	// The new day scores fewer CVEs: the ones it drops must go.
 	d2 := d1.AddDate(0, 0, 1)
-	if _, err := s.PutEPSS(ctx, epssScores(d2, 3000, 0.2)); err != nil {
+	if _, err := s.PutEPSS(ctx, epssScores(d2, 4500, 0.2), store.FeedPut{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s = openStore(t, dir, store.Options{})
-	got, info, err := s.EPSS(ctx, "CVE-2020-10000", "CVE-2020-12999", "CVE-2020-13000", "CVE-2020-14999")
+	got, info, err := s.EPSS(ctx, "CVE-2020-10000", "CVE-2020-14499", "CVE-2020-14500", "CVE-2020-14999")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]feeds.EPSSScore{
 		"CVE-2020-10000": {CVE: "CVE-2020-10000", Score: 0.2, Percentile: 0},
-		"CVE-2020-12999": {CVE: "CVE-2020-12999", Score: 0.2, Percentile: 2999.0 / 3000},
+		"CVE-2020-14499": {CVE: "CVE-2020-14499", Score: 0.2, Percentile: 4499.0 / 4500},
 	}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("EPSS after replacing (-got +want):\n%s", diff)
 	}
-	if !info.Date.Equal(d2) || info.Count != 3000 {
-		t.Errorf("EPSS info = %s, %d entries; want %s, 3000", info.Date, info.Count, d2)
+	if !info.Date.Equal(d2) || info.Count != 4500 {
+		t.Errorf("EPSS info = %s, %d entries; want %s, 4500", info.Date, info.Count, d2)
 	}
 }
 
 // TestFeedReplaceFailsKeepsOld: a put that fails — a cancelled context, an
-// empty or malformed feed — leaves the stored copy whole and current.
+// empty or malformed feed, a copy older or much smaller than the stored
+// one — leaves the stored copy whole and current.
 func TestFeedReplaceFailsKeepsOld(t *testing.T) {
 	d1 := time.Date(2025, 8, 20, 0, 0, 0, 0, time.UTC)
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	dup := epssScores(d1.AddDate(0, 0, 1), 10, 0.9)
-	dup.Scores[9].CVE = dup.Scores[0].CVE
-	bad := epssScores(d1.AddDate(0, 0, 1), 10, 0.9)
+	dup := epssScores(d1.AddDate(0, 0, 1), 2000, 0.9)
+	dup.Scores[1999].CVE = dup.Scores[0].CVE
+	bad := epssScores(d1.AddDate(0, 0, 1), 2000, 0.9)
 	bad.Scores[5].CVE = "CVE-2020-10005/../../snap/x"
 	tests := []struct {
 		name    string
@@ -132,16 +133,20 @@ func TestFeedReplaceFailsKeepsOld(t *testing.T) {
 		{"undated", context.Background(), epssScores(time.Time{}, 10, 0.9), "feed has no date"},
 		{"listed twice", context.Background(), dup, "CVE-2020-10000 listed twice"},
 		{"bad id", context.Background(), bad, "is not a CVE id"},
+		{"older", context.Background(), epssScores(d1.AddDate(0, 0, -1), 2000, 0.9),
+			"store epss feed 2025-08-19: refused: dated 2025-08-19, before the stored copy dated 2025-08-20"},
+		{"much smaller", context.Background(), epssScores(d1.AddDate(0, 0, 1), 1799, 0.9),
+			"store epss feed 2025-08-21: refused: 1799 entries, fewer than 90 % of the stored copy's 2000 (dated 2025-08-20)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			s := openStore(t, t.TempDir(), store.Options{})
-			before, err := s.PutEPSS(ctx, epssScores(d1, 2000, 0.1))
+			before, err := s.PutEPSS(ctx, epssScores(d1, 2000, 0.1), store.FeedPut{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.PutEPSS(tt.ctx, tt.feed); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			if _, err := s.PutEPSS(tt.ctx, tt.feed, store.FeedPut{}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("PutEPSS error = %v, want %q", err, tt.wantErr)
 			}
 			got, info, err := s.EPSS(ctx, "CVE-2020-10000", "CVE-2020-11999")
@@ -155,10 +160,78 @@ func TestFeedReplaceFailsKeepsOld(t *testing.T) {
 				t.Errorf("EPSS after a failed put = %v, want the old scores of 0.1", got)
 			}
 			// The next put succeeds and collects what the failed one left.
-			if _, err := s.PutEPSS(ctx, epssScores(d1.AddDate(0, 0, 2), 10, 0.3)); err != nil {
+			if _, err := s.PutEPSS(ctx, epssScores(d1.AddDate(0, 0, 2), 2000, 0.3), store.FeedPut{}); err != nil {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestFeedPutForce: a copy dated before the stored one, or much smaller,
+// is refused with ErrFeedRegressed; forced, it replaces it. A copy of the
+// same date, or with exactly 90 % of the entries, needs no force.
+func TestFeedPutForce(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), store.Options{})
+	d1 := time.Date(2025, 8, 20, 0, 0, 0, 0, time.UTC)
+	if _, err := s.PutEPSS(ctx, epssScores(d1, 1000, 0.1), store.FeedPut{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutKEV(ctx, kevCatalog("2025.08.20", "CVE-2021-44228"), store.FeedPut{}); err != nil {
+		t.Fatal(err)
+	}
+	older := kevCatalog("2025.08.19", "CVE-2021-44228", "CVE-2023-4966")
+	older.Released = older.Released.AddDate(0, 0, -1)
+	steps := []struct {
+		name      string
+		put       func(store.FeedPut) (store.FeedInfo, error)
+		force     bool
+		wantRefus bool
+		wantDate  time.Time
+		wantCount int
+	}{
+		{"same day, 90 %", func(o store.FeedPut) (store.FeedInfo, error) { return s.PutEPSS(ctx, epssScores(d1, 900, 0.2), o) }, false, false, d1, 900},
+		{"older", func(o store.FeedPut) (store.FeedInfo, error) {
+			return s.PutEPSS(ctx, epssScores(d1.AddDate(0, 0, -3), 900, 0.3), o)
+		}, false, true, d1, 900},
+		{"older, forced", func(o store.FeedPut) (store.FeedInfo, error) {
+			return s.PutEPSS(ctx, epssScores(d1.AddDate(0, 0, -3), 900, 0.3), o)
+		}, true, false, d1.AddDate(0, 0, -3), 900},
+		{"tiny", func(o store.FeedPut) (store.FeedInfo, error) { return s.PutEPSS(ctx, epssScores(d1, 5, 0.4), o) }, false, true, d1.AddDate(0, 0, -3), 900},
+		{"tiny, forced", func(o store.FeedPut) (store.FeedInfo, error) { return s.PutEPSS(ctx, epssScores(d1, 5, 0.4), o) }, true, false, d1, 5},
+		{"older KEV", func(o store.FeedPut) (store.FeedInfo, error) { return s.PutKEV(ctx, older, o) }, false, true, time.Time{}, 0},
+		{"older KEV, forced", func(o store.FeedPut) (store.FeedInfo, error) { return s.PutKEV(ctx, older, o) }, true, false, older.Released, 2},
+	}
+	for _, st := range steps {
+		_, err := st.put(store.FeedPut{Force: st.force})
+		if got := errors.Is(err, store.ErrFeedRegressed); got != st.wantRefus {
+			t.Fatalf("%s: err = %v; want refused %v", st.name, err, st.wantRefus)
+		}
+		if !st.wantRefus && err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if st.wantCount == 0 {
+			continue
+		}
+		src := feeds.EPSS
+		if strings.Contains(st.name, "KEV") {
+			src = feeds.KEV
+		}
+		info, err := s.FeedInfo(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint(info.Date.Format(time.DateOnly), " ", info.Count), fmt.Sprint(st.wantDate.Format(time.DateOnly), " ", st.wantCount); got != want {
+			t.Errorf("%s: stored copy %s, want %s", st.name, got, want)
+		}
+	}
+	// A refused copy's rows never became current: only the forced 5 remain.
+	got, _, err := s.EPSS(ctx, "CVE-2020-10000", "CVE-2020-10005", "CVE-2020-10899")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["CVE-2020-10000"].Score != 0.4 {
+		t.Errorf("EPSS after the forced put = %v, want only CVE-2020-10000 at 0.4", got)
 	}
 }
 
@@ -183,10 +256,10 @@ func TestFeeds(t *testing.T) {
 		t.Fatalf("Feeds of an empty store = %v, %v; want none", got, err)
 	}
 	d := time.Date(2025, 8, 21, 0, 0, 0, 0, time.UTC)
-	if _, err := s.PutEPSS(ctx, epssScores(d, 3, 0.5)); err != nil {
+	if _, err := s.PutEPSS(ctx, epssScores(d, 3, 0.5), store.FeedPut{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PutKEV(ctx, kevCatalog("2025.08.20", "CVE-2021-44228")); err != nil {
+	if _, err := s.PutKEV(ctx, kevCatalog("2025.08.20", "CVE-2021-44228"), store.FeedPut{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Feeds(ctx)
@@ -215,7 +288,7 @@ func TestRealKEVStored(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir(), store.Options{})
 	c := f.(*feeds.KEVCatalog)
-	info, err := s.PutKEV(ctx, c)
+	info, err := s.PutKEV(ctx, c, store.FeedPut{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +309,7 @@ func BenchmarkPutEPSS(b *testing.B) {
 	e := epssScores(time.Date(2025, 8, 21, 0, 0, 0, 0, time.UTC), 300_000, 0.5)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.PutEPSS(ctx, e); err != nil {
+		if _, err := s.PutEPSS(ctx, e, store.FeedPut{}); err != nil {
 			b.Fatal(err)
 		}
 	}
