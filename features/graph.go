@@ -27,11 +27,12 @@ type Graph struct {
 
 	// Indexes of attribute references, so lookups stay linear in the
 	// snapshot's size.
-	keysByUser       map[string][]string // user id -> access keys naming it
-	ifacesByInstance map[string][]string // instance id -> interfaces naming it
-	tableBySubnet    map[string]string   // subnet id -> explicitly associated route table
-	mainTable        map[string]string   // network id -> main route table
-	firewallUsers    map[string][]string // firewall id -> resources naming it in their attributes
+	keysByUser        map[string][]string // user id -> access keys naming it
+	ifacesByInstance  map[string][]string // instance id -> interfaces naming it
+	tableBySubnet     map[string]string   // subnet id -> explicitly associated route table
+	mainTable         map[string]string   // network id -> main route table
+	firewallUsers     map[string][]string // firewall id -> resources naming it in their attributes
+	lbsTargetsUnknown []string            // load balancers whose targets were not all read, sorted
 }
 
 // NewGraph indexes rs and gaps. Resources are copied (their attribute
@@ -115,6 +116,8 @@ func (g *Graph) indexAttributes() {
 			g.keysByUser[r.AccessKey.User] = append(g.keysByUser[r.AccessKey.User], id)
 		case r.Kind == inventory.KindInterface && r.Interface != nil && r.Interface.InstanceID != "":
 			g.ifacesByInstance[r.Interface.InstanceID] = append(g.ifacesByInstance[r.Interface.InstanceID], id)
+		case r.Kind == inventory.KindLoadBalancer && r.LoadBalancer != nil && r.LoadBalancer.TargetsUnknown:
+			g.lbsTargetsUnknown = append(g.lbsTargetsUnknown, id)
 		case r.Kind == inventory.KindRouteTable && r.RouteTable != nil:
 			for _, sn := range append(append([]string(nil), r.RouteTable.Subnets...), g.out[id][inventory.RelRoutes]...) {
 				if _, ok := g.tableBySubnet[sn]; !ok {

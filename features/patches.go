@@ -570,7 +570,11 @@ func eolRuntime() Detector {
 			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "function attributes not collected"})}
 		}
 		if fn.Runtime == "" {
-			return nil // a container image: no managed runtime to deprecate
+			if fn.PackageType == inventory.FunctionPackageImage {
+				return nil // a container image: no managed runtime to deprecate
+			}
+			return []inventory.Signal{d.unknown(r, map[string]string{"package_type": orDash(fn.PackageType),
+				"missing": "runtime not recorded for a function that is not a container image"})}
 		}
 		ev := map[string]string{"runtime": fn.Runtime, "table_as_of": day(RuntimeTableAsOf)}
 		rt, ok := LookupRuntime(fn.Runtime)

@@ -201,7 +201,27 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 		g.evalEndpoint(&out, ep, 0)
 	}
 	for _, lb := range g.In(r.ID, inventory.RelTargets) {
-		g.evalLoadBalancer(&out, r, firewalls, lb)
+		g.evalLoadBalancer(&out, r, firewalls, lb, true)
+	}
+	// A load balancer of the instance's network whose targets were not all
+	// read may forward to it too; so may one that was not listed at all.
+	network := in.NetworkID
+	if sn := g.byID[subnet]; network == "" && sn != nil && sn.Subnet != nil {
+		network = sn.Subnet.NetworkID
+	}
+	for _, lb := range g.lbsTargetsUnknown {
+		x := g.byID[lb]
+		if lbNet := x.LoadBalancer.NetworkID; network != "" && lbNet != "" && lbNet != network || scopeOf(x) != scopeOf(r) {
+			continue
+		}
+		g.evalLoadBalancer(&out, r, firewalls, lb, false)
+	}
+	if gp, ok := g.loadBalancersIncomplete(scopeOf(r)); ok {
+		for _, tp := range g.ingressPorts(firewalls) {
+			out.Uncertain = append(out.Uncertain, Exposure{Ports: tp.ports, Protocol: tp.proto, Source: "*", Via: gp.Service,
+				Path: fmt.Sprintf("internet -> ? (load balancers of %s not all read) -> %s %s %s", scopeOf(r), r.ID, tp.proto, portString(tp.ports))})
+		}
+		out.Missing = append(out.Missing, "load balancers of "+scopeOf(r).String()+" or their targets not all read, so one may forward to "+r.ID+" ("+gp.String()+")")
 	}
 	return out.finish()
 }
@@ -481,8 +501,34 @@ func (g *Graph) route(subnetID, networkHint string, scope inventory.Scope) route
 // user-defined route tables (RouteTables.ListAll; the system routes are
 // the main table of each virtual network).
 func (g *Graph) routeTablesIncomplete(scope inventory.Scope) (inventory.Gap, bool) {
+	return g.listingGap(scope, routeListings)
+}
+
+// routeListings are the "service operation" pairs that list route tables.
+var routeListings = map[inventory.Cloud][]string{
+	inventory.AWS:   {"ec2 DescribeRouteTables"},
+	inventory.Azure: {"network RouteTables.ListAll"},
+}
+
+// loadBalancersIncomplete returns a gap saying that the load balancers of
+// scope, or their targets, were not all read: one the snapshot lacks, or
+// whose targets it lacks, may forward to any instance there. lbListings
+// names, per cloud, the operations that read them.
+func (g *Graph) loadBalancersIncomplete(scope inventory.Scope) (inventory.Gap, bool) {
+	return g.listingGap(scope, lbListings)
+}
+
+// lbListings are the "service operation" pairs that read load balancers
+// and their targets.
+var lbListings = map[inventory.Cloud][]string{
+	inventory.AWS: {"elasticloadbalancing DescribeLoadBalancers", "elasticloadbalancing DescribeTargetGroups", "elasticloadbalancing DescribeTargetHealth"},
+}
+
+// listingGap returns the first gap of scope (or of every account or region
+// of its cloud) on one of the operations listings names for its cloud.
+func (g *Graph) listingGap(scope inventory.Scope, listings map[inventory.Cloud][]string) (inventory.Gap, bool) {
 	for _, gp := range g.gaps {
-		if gp.Cloud != scope.Cloud || !slices.Contains(routeListings[gp.Cloud], gp.Service+" "+gp.Operation) {
+		if gp.Cloud != scope.Cloud || !slices.Contains(listings[gp.Cloud], gp.Service+" "+gp.Operation) {
 			continue
 		}
 		if (gp.Account == "" || gp.Account == scope.Account) && (gp.Region == "" || gp.Region == scope.Region) {
@@ -490,12 +536,6 @@ func (g *Graph) routeTablesIncomplete(scope inventory.Scope) (inventory.Gap, boo
 		}
 	}
 	return inventory.Gap{}, false
-}
-
-// routeListings are the "service operation" pairs that list route tables.
-var routeListings = map[inventory.Cloud][]string{
-	inventory.AWS:   {"ec2 DescribeRouteTables"},
-	inventory.Azure: {"network RouteTables.ListAll"},
 }
 
 // firewallVerdict is what the firewalls of an endpoint admit from the
@@ -926,7 +966,13 @@ func covers(deny, src string) bool {
 // route table, a firewall) makes the path uncertain, never closed. The
 // exposure is on the target port, Via the instance's firewall that admits
 // it, Also the load balancer's firewall that admits the internet.
-func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, instFWs []string, lbID string) {
+//
+// targeted is false for a load balancer whose targets were not all read
+// (LoadBalancer.TargetsUnknown) and that is not known to target inst: it
+// may, on any port inst's firewalls admit from the load balancer or from
+// a load balancer it forwards to (an ALB behind an NLB), so the path is
+// uncertain on those ports, never closed.
+func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, instFWs []string, lbID string, targeted bool) {
 	lb := g.byID[lbID]
 	if lb == nil || lb.Kind != inventory.KindLoadBalancer {
 		return
@@ -943,6 +989,10 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 	}
 	var missing []string
 	certain := true
+	if !targeted {
+		certain = false
+		missing = append(missing, "targets of load balancer "+lbID+" not all read (IP or load balancer targets, or a read that failed), so it may forward to "+inst.ID)
+	}
 	if l.Scheme != inventory.SchemeInternetFacing {
 		certain = false
 		missing = append(missing, "scheme of load balancer "+lbID+" unknown")
@@ -984,34 +1034,53 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 		certain = false
 	}
 
-	lbFWs := inventory.UniqueSorted(append(append([]string(nil), l.Firewalls...), g.Out(lbID, inventory.RelProtectedBy)...))
-	nets, netsKnown := g.lbPrefixes(l, lbID)
-	type targetPort struct {
-		proto string
-		ports inventory.PortRange
-	}
+	// Who connects to the instance: the load balancer, or, for targets not
+	// all read, also a load balancer it forwards to.
+	senders := []string{lbID}
 	var tps []targetPort
-	for _, t := range l.Targets {
-		if t.ID != inst.ID {
-			continue
+	if targeted {
+		for _, t := range l.Targets {
+			if t.ID != inst.ID {
+				continue
+			}
+			proto := inventory.ProtoTCP
+			if strings.EqualFold(t.Protocol, "UDP") {
+				proto = inventory.ProtoUDP
+			}
+			tps = append(tps, targetPort{proto, inventory.PortRange{From: t.Port, To: t.Port}})
 		}
-		proto := inventory.ProtoTCP
-		if strings.EqualFold(t.Protocol, "UDP") {
-			proto = inventory.ProtoUDP
+		if len(tps) == 0 {
+			// Targeted, but on which port is not recorded: any port.
+			tps = append(tps, targetPort{inventory.ProtoAll, inventory.PortRange{From: 0, To: 65535}})
 		}
-		tps = append(tps, targetPort{proto, inventory.PortRange{From: t.Port, To: t.Port}})
-	}
-	if len(tps) == 0 {
-		// Targeted, but on which port is not recorded: any port.
-		tps = append(tps, targetPort{inventory.ProtoAll, inventory.PortRange{From: 0, To: 65535}})
+	} else {
+		tps = g.ingressPorts(instFWs)
+		for _, t := range l.Targets {
+			if x := g.byID[t.ID]; x != nil && x.Kind == inventory.KindLoadBalancer && x.LoadBalancer != nil {
+				senders = append(senders, t.ID)
+			}
+		}
 	}
 	address := l.DNSName
 	if address == "" {
 		address = lbID
 	}
+	target := inst.ID
+	if !targeted {
+		target = "? (targets unknown) -> " + inst.ID
+	}
 	for _, tp := range tps {
 		proto, pr := tp.proto, tp.ports
-		state, via, why, instMissing := g.admitsFromLB(instFWs, lbFWs, nets, netsKnown, proto, pr)
+		state, via, why, instMissing := NotReachable, "", "", []string(nil)
+		for _, id := range senders {
+			x := g.byID[id]
+			fws := inventory.UniqueSorted(append(append([]string(nil), x.LoadBalancer.Firewalls...), g.Out(id, inventory.RelProtectedBy)...))
+			nets, netsKnown := g.lbPrefixes(x.LoadBalancer, id)
+			st, v, w, m := g.admitsFromLB(instFWs, fws, nets, netsKnown, proto, pr)
+			if st != NotReachable && (state == NotReachable || st == Reachable && state != Reachable) {
+				state, via, why, instMissing = st, v, w, m
+			}
+		}
 		if state == NotReachable {
 			continue
 		}
@@ -1024,7 +1093,7 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 			hop = fmt.Sprintf("%s (%s %s) -> %s", route.gateway, route.table, route.destination, subnet)
 		}
 		e.Path = fmt.Sprintf("internet -> %s -> load balancer %s (%s) %s -> %s %s %s (%s)",
-			hop, cmp.Or(lb.Name, lbID), address, front.Path, inst.ID, proto, portString(pr), why)
+			hop, cmp.Or(lb.Name, lbID), address, front.Path, target, proto, portString(pr), why)
 		if certain && state == Reachable {
 			out.Exposures = append(out.Exposures, e)
 			continue
@@ -1033,6 +1102,42 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 		out.Missing = append(out.Missing, missing...)
 		out.Missing = append(out.Missing, instMissing...)
 	}
+}
+
+// targetPort is a protocol and port range a load balancer may forward to.
+type targetPort struct {
+	proto string
+	ports inventory.PortRange
+}
+
+// ingressPorts are the protocols and port ranges that the allow rules of
+// firewalls admit, from any source: where a load balancer whose targets are
+// not known may reach. A firewall not in the snapshot, or none recorded,
+// may admit any port.
+func (g *Graph) ingressPorts(firewalls []string) []targetPort {
+	every := []targetPort{{inventory.ProtoAll, inventory.PortRange{From: 0, To: 65535}}}
+	if len(firewalls) == 0 {
+		return every
+	}
+	var out []targetPort
+	for _, id := range firewalls {
+		fw := g.byID[id]
+		if fw == nil || fw.Firewall == nil {
+			return every
+		}
+		for _, r := range fw.Firewall.Rules {
+			proto := inventory.NormalizeProtocol(r.Protocol)
+			if r.Direction != inventory.Ingress || r.Action != inventory.Allow ||
+				proto != inventory.ProtoTCP && proto != inventory.ProtoUDP && proto != inventory.ProtoAll {
+				continue
+			}
+			tp := targetPort{proto, normPorts(r.Ports)}
+			if !slices.Contains(out, tp) {
+				out = append(out, tp)
+			}
+		}
+	}
+	return out
 }
 
 // lbFront returns what the internet reaches on a load balancer's

@@ -647,8 +647,8 @@ func TestReachabilityLoadBalancer(t *testing.T) {
 			want:   Reachability{},
 		},
 		{
-			name:   "the instance's security group does not admit the load balancer: not exposed",
-			estate: replace(lbEstate(nil), firewall("sg-app", sgRule("tcp", 22, 22, "10.0.0.0/16"))),
+			name:   "the instance's security group admits the target port, but not from the load balancer: not exposed",
+			estate: replace(lbEstate(nil), firewall("sg-app", sgRule("tcp", 8080, 8080, "192.168.0.0/16"))),
 			want:   Reachability{},
 		},
 		{
@@ -695,12 +695,121 @@ func TestReachabilityLoadBalancer(t *testing.T) {
 	}
 }
 
+// TestReachabilityLoadBalancerTargetsUnknown: a load balancer whose
+// targets were not all read (target health denied, IP targets, an ALB
+// behind an NLB), or a scope whose load balancers were not all listed, may
+// forward to an instance of its network: uncertain on the ports the
+// instance admits from it, never "not exposed".
+func TestReachabilityLoadBalancerTargetsUnknown(t *testing.T) {
+	const front = "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer web-alb (web-alb.elb) listener HTTPS 443 (sg-alb: allow tcp 443 from 0.0.0.0/0) -> ? (targets unknown) -> i-app"
+	const why = "targets of load balancer lb-1 not all read (IP or load balancer targets, or a read that failed), so it may forward to i-app"
+	unread := func(l *inventory.LoadBalancer) { l.Targets, l.TargetsUnknown = nil, true }
+	port := func(p int) inventory.PortRange { return inventory.PortRange{From: p, To: p} }
+	// i-app admits 22 from the VPC, which holds the load balancer, and
+	// 8080 from its security group.
+	uncertain := []Exposure{
+		{Ports: port(22), Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Also: "sg-alb", Address: "web-alb.elb",
+			Path: front + " tcp 22 (sg-app: allow tcp 22 from 10.0.0.0/16)"},
+		{Ports: port(8080), Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Also: "sg-alb", Address: "web-alb.elb",
+			Path: front + " tcp 8080 (sg-app: allow tcp 8080 from sg-alb)"},
+	}
+	lbGap := func(op, region string) inventory.Gap {
+		return inventory.Gap{Cloud: inventory.AWS, Account: acct, Region: region, Service: "elasticloadbalancing", Operation: op,
+			Reason: inventory.GapAccessDenied, Message: "not authorized"}
+	}
+	// behindNLB: a public NLB without security groups forwards to the
+	// internal ALB lb-1 (an ALB target: its own targets not followed),
+	// which forwards to i-app.
+	behindNLB := func() []inventory.Resource {
+		rs := lbEstate(func(l *inventory.LoadBalancer) { l.Scheme = inventory.SchemeInternal })
+		nlb := res("lb-nlb", inventory.KindLoadBalancer)
+		nlb.Name = "edge-nlb"
+		nlb.LoadBalancer = &inventory.LoadBalancer{Type: "network", Scheme: inventory.SchemeInternetFacing, DNSName: "edge-nlb.elb",
+			Listeners: []inventory.Listener{{Protocol: "TCP", Port: 443}}, SubnetIDs: []string{"subnet-1"}, NetworkID: "vpc-1",
+			Targets: []inventory.LBTarget{{ID: "lb-1", Port: 443, Protocol: "TCP"}}, TargetsUnknown: true}
+		nlb.AddEdge(inventory.RelTargets, "lb-1")
+		return append(replace(rs, firewall("sg-app", func() inventory.FirewallRule {
+			r := sgRule("tcp", 8080, 8080)
+			r.SourceGroups = []string{"sg-alb"}
+			return r
+		}())), nlb)
+	}
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		gaps   []inventory.Gap
+		want   Reachability
+	}{
+		{
+			name:   "target health could not be read: unknown on the ports the instance admits from the load balancer",
+			estate: lbEstate(unread),
+			want:   Reachability{Uncertain: uncertain, Unknown: true, Missing: []string{why}},
+		},
+		{
+			name: "IP targets besides another instance's: unknown on the ports the instance admits from the load balancer",
+			estate: lbEstate(func(l *inventory.LoadBalancer) {
+				l.Targets, l.TargetsUnknown = []inventory.LBTarget{{ID: "i-other", Port: 8080, Protocol: "HTTP"}}, true
+			}),
+			want: Reachability{Uncertain: uncertain, Unknown: true, Missing: []string{why}},
+		},
+		{
+			name:   "targets unknown, but the load balancer is internal: not exposed",
+			estate: lbEstate(func(l *inventory.LoadBalancer) { unread(l); l.Scheme = inventory.SchemeInternal }),
+			want:   Reachability{},
+		},
+		{
+			name:   "targets unknown, but the load balancer is in another network: not exposed",
+			estate: lbEstate(func(l *inventory.LoadBalancer) { unread(l); l.NetworkID = "vpc-2" }),
+			want:   Reachability{},
+		},
+		{
+			name:   "an internal ALB behind a public NLB: unknown on the port the instance admits from the ALB",
+			estate: behindNLB(),
+			want: Reachability{Unknown: true, Missing: []string{"targets of load balancer lb-nlb not all read (IP or load balancer targets, or a read that failed), so it may forward to i-app"},
+				Uncertain: []Exposure{{Ports: port(8080), Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Address: "edge-nlb.elb",
+					Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer edge-nlb (edge-nlb.elb) listener TCP 443 (no security group) -> ? (targets unknown) -> i-app tcp 8080 (sg-app: allow tcp 8080 from sg-alb)"}}},
+		},
+		{
+			name:   "load balancers of the region could not be listed: unknown on the ports the instance admits",
+			estate: without(lbEstate(nil), "lb-1"),
+			gaps:   []inventory.Gap{lbGap("DescribeLoadBalancers", "eu-west-1")},
+			want: Reachability{Unknown: true,
+				Uncertain: []Exposure{
+					{Ports: port(22), Protocol: "tcp", Source: "*", Via: "elasticloadbalancing", Path: "internet -> ? (load balancers of aws/111122223333/eu-west-1 not all read) -> i-app tcp 22"},
+					{Ports: port(8080), Protocol: "tcp", Source: "*", Via: "elasticloadbalancing", Path: "internet -> ? (load balancers of aws/111122223333/eu-west-1 not all read) -> i-app tcp 8080"},
+				},
+				Missing: []string{"load balancers of aws/111122223333/eu-west-1 or their targets not all read, so one may forward to i-app (aws/111122223333/eu-west-1/elasticloadbalancing/DescribeLoadBalancers: access_denied: not authorized)"}},
+		},
+		{
+			name:   "target groups could not be listed in another region: not exposed",
+			estate: without(lbEstate(nil), "lb-1"),
+			gaps:   []inventory.Gap{lbGap("DescribeTargetGroups", "us-east-1")},
+			want:   Reachability{},
+		},
+		{
+			name:   "targets read: unchanged, exposed on the target port only",
+			estate: lbEstate(nil),
+			want: Reachability{Exposures: []Exposure{{Ports: port(8080), Protocol: "tcp", Source: "0.0.0.0/0", Via: "sg-app", Also: "sg-alb", Address: "web-alb.elb",
+				Path: "internet -> igw-1 (rtb-1 0.0.0.0/0) -> subnet-1 -> load balancer web-alb (web-alb.elb) listener HTTPS 443 (sg-alb: allow tcp 443 from 0.0.0.0/0) -> i-app tcp 8080 (sg-app: allow tcp 8080 from sg-alb)"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, tt.gaps).Reachability("i-app")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("reachability (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestAdminPortThroughLoadBalancer: the port signals need no change to
 // fire through a load balancer.
 func TestAdminPortThroughLoadBalancer(t *testing.T) {
 	tests := []struct {
 		name   string
 		estate []inventory.Resource
+		keys   []string // evidence compared; port and via when nil
 		want   []hit
 	}{
 		{
@@ -711,6 +820,15 @@ func TestAdminPortThroughLoadBalancer(t *testing.T) {
 			want: []hit{{Evidence: map[string]string{"port": "22", "via": "sg-app"}}},
 		},
 		{
+			name: "an NLB whose target health could not be read, in front of an instance that admits 22 from the VPC: unknown",
+			estate: replace(lbEstate(func(l *inventory.LoadBalancer) {
+				l.Type, l.Listeners, l.Targets, l.TargetsUnknown = "network", []inventory.Listener{{Protocol: "TCP", Port: 22}}, nil, true
+			}), firewall("sg-alb", sgRule("tcp", 22, 22, "0.0.0.0/0"))),
+			keys: []string{"ports", "missing"},
+			want: []hit{{Unknown: true, Evidence: map[string]string{"ports": "22",
+				"missing": "targets of load balancer lb-1 not all read (IP or load balancer targets, or a read that failed), so it may forward to i-app"}}},
+		},
+		{
 			name: "the same behind an internal NLB",
 			estate: replace(lbEstate(func(l *inventory.LoadBalancer) {
 				l.Type, l.Scheme, l.Listeners, l.Targets = "network", inventory.SchemeInternal, []inventory.Listener{{Protocol: "TCP", Port: 22}}, []inventory.LBTarget{{ID: "i-app", Port: 22, Protocol: "TCP"}}
@@ -719,7 +837,11 @@ func TestAdminPortThroughLoadBalancer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := detect(t, tt.estate, nil, "i-app", "ports.admin_port_internet", []string{"port", "via"})
+			keys := tt.keys
+			if keys == nil {
+				keys = []string{"port", "via"}
+			}
+			got := detect(t, tt.estate, nil, "i-app", "ports.admin_port_internet", keys)
 			if diff := cmp.Diff(got, tt.want); diff != "" {
 				t.Errorf("signals (-got +want):\n%s", diff)
 			}

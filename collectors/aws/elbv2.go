@@ -142,10 +142,13 @@ type lbTargets struct {
 
 // elbTargets reads the region's target groups and the registered targets
 // of each, by load balancer ARN. Instance targets become instance ARNs,
-// Lambda targets keep their function ARN; IP targets are not resources of
-// the snapshot and are left out. A nil map means the target groups could
-// not be listed (a gap says why); a target group whose targets could not
-// be read marks its load balancers unknown.
+// Lambda targets keep their function ARN, and ALB targets (an ALB behind
+// an NLB) keep the ALB's ARN. IP targets (instances registered by address,
+// ECS awsvpc tasks) are not resolved to resources, and what an ALB target
+// forwards to is not followed: either marks the load balancers unknown, so
+// the instances they may reach are unknown, never safe. A nil map means
+// the target groups could not be listed (a gap says why); a target group
+// whose targets could not be read marks its load balancers unknown.
 func elbTargets(ctx context.Context, s scope, out *collectors.Result, c elbAPI) (map[string]lbTargets, error) {
 	var groups []types.TargetGroup
 	p := elb.NewDescribeTargetGroupsPaginator(c, &elb.DescribeTargetGroupsInput{})
@@ -161,6 +164,7 @@ func elbTargets(ctx context.Context, s scope, out *collectors.Result, c elbAPI) 
 		arn := aws.ToString(tg.TargetGroupArn)
 		resp, err := c.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: tg.TargetGroupArn})
 		var ts []inventory.LBTarget
+		unknown := err != nil
 		if err != nil {
 			if gerr := s.gap(out, elbService, "DescribeTargetHealth", arn, err); gerr != nil {
 				return nil, gerr
@@ -179,7 +183,12 @@ func elbTargets(ctx context.Context, s scope, out *collectors.Result, c elbAPI) 
 				case types.TargetTypeEnumInstance:
 					id = s.arn("ec2", s.Region, s.Account, "instance/"+id)
 				case types.TargetTypeEnumLambda:
+				case types.TargetTypeEnumAlb:
+					unknown = true // its own targets are not followed
 				default:
+					// An IP target, or a type this collector does not
+					// know: where it leads is not in the snapshot.
+					unknown = true
 					continue
 				}
 				ts = append(ts, inventory.LBTarget{ID: id, Port: port, Protocol: string(tg.Protocol)})
@@ -188,7 +197,7 @@ func elbTargets(ctx context.Context, s scope, out *collectors.Result, c elbAPI) 
 		for _, lb := range tg.LoadBalancerArns {
 			x := byLB[lb]
 			x.targets = append(x.targets, ts...)
-			x.unknown = x.unknown || err != nil
+			x.unknown = x.unknown || unknown
 			byLB[lb] = x
 		}
 	}

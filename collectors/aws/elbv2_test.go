@@ -168,3 +168,57 @@ func TestELBv2AndLambdaFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestELBv2TargetTypes: instance and Lambda targets are resources of the
+// snapshot; an IP target is not resolved and an ALB target's own targets
+// are not followed, so either marks its load balancer's targets unknown
+// (reach then reads the load balancer's network as unknown, never safe).
+// The ALB target is kept as a target, by its ARN.
+func TestELBv2TargetTypes(t *testing.T) {
+	const albARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/web/0123456789abcdef"
+	estate := map[string]string{
+		"account.json": pagingEstate["account.json"],
+		"elbv2.json": `{
+			"load_balancers": [
+				{"region": "us-east-1", "name": "web", "vpc_id": "vpc-1", "subnets": [{"id": "subnet-1", "availability_zone": "us-east-1a"}],
+				 "security_groups": ["sg-1"], "listeners": [{"protocol": "HTTP", "port": 80, "target_group": "by-instance"}], "created_time": "2026-01-01T00:00:00Z"},
+				{"region": "us-east-1", "name": "tasks", "type": "network", "vpc_id": "vpc-1", "subnets": [{"id": "subnet-1", "availability_zone": "us-east-1a"}],
+				 "listeners": [{"protocol": "TCP", "port": 22, "target_group": "by-ip"}], "created_time": "2026-01-01T00:00:00Z"},
+				{"region": "us-east-1", "name": "edge", "type": "network", "vpc_id": "vpc-1", "subnets": [{"id": "subnet-1", "availability_zone": "us-east-1a"}],
+				 "listeners": [{"protocol": "TCP", "port": 443, "target_group": "by-alb"}], "created_time": "2026-01-01T00:00:00Z"}
+			],
+			"target_groups": [
+				{"region": "us-east-1", "name": "by-instance", "protocol": "HTTP", "port": 8080, "vpc_id": "vpc-1", "targets": [{"id": "i-1"}]},
+				{"region": "us-east-1", "name": "by-ip", "protocol": "TCP", "port": 22, "vpc_id": "vpc-1", "target_type": "ip", "targets": [{"id": "10.0.1.5"}]},
+				{"region": "us-east-1", "name": "by-alb", "protocol": "TCP", "port": 80, "vpc_id": "vpc-1", "target_type": "alb", "targets": [{"id": "` + albARN + `"}]}
+			]
+		}`,
+	}
+	res, _ := scanEstate(t, writeEstate(t, estate), emulator.Options{}, Options{Regions: []string{"us-east-1"}})
+	var got []string
+	for _, r := range res.Resources {
+		if r.LoadBalancer == nil {
+			continue
+		}
+		s := r.Name
+		if r.LoadBalancer.TargetsUnknown {
+			s += " targets-unknown"
+		}
+		for _, tg := range r.LoadBalancer.Targets {
+			s += " " + tg.ID + ":" + strconv.Itoa(tg.Port)
+		}
+		got = append(got, s)
+	}
+	slices.Sort(got)
+	want := []string{
+		"edge targets-unknown " + albARN + ":80",
+		"tasks targets-unknown",
+		"web arn:aws:ec2:us-east-1:111122223333:instance/i-1:8080",
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("load balancers (-got +want):\n%s", diff)
+	}
+	if len(res.Gaps) != 0 {
+		t.Errorf("unexpected gaps: %v", res.Gaps)
+	}
+}

@@ -81,7 +81,7 @@ func listFunctions(ctx context.Context, s scope, out *collectors.Result, c lambd
 // function normalizes one function. The environment's values are scanned
 // and dropped; its names are kept.
 func function(s scope, fn types.FunctionConfiguration, salt []byte) inventory.Resource {
-	f := &inventory.Function{Runtime: string(fn.Runtime), Role: aws.ToString(fn.Role)}
+	f := &inventory.Function{Runtime: string(fn.Runtime), PackageType: string(fn.PackageType), Role: aws.ToString(fn.Role)}
 	r := inventory.Resource{ID: aws.ToString(fn.FunctionArn), Cloud: inventory.AWS, Account: s.Account, Region: s.Region,
 		Kind: inventory.KindFunction, NativeType: "AWS::Lambda::Function", Name: aws.ToString(fn.FunctionName), Function: f}
 	if r.ID == "" {
@@ -116,7 +116,7 @@ func scanEnv(name, value string, salt []byte) []inventory.SecretFinding {
 	}
 	loc := envLocation + " " + name
 	var out []inventory.SecretFinding
-	for _, f := range secrets.Scan(text, loc, salt) {
+	for _, f := range secrets.ScanLiteral(text, loc, salt) {
 		if !strings.Contains(value, "\n") {
 			f.Location = loc
 		}

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,5 +34,30 @@ func TestLambdaSecretNeverCollected(t *testing.T) {
 	}
 	if diff := cmp.Diff(found, []string{"orders-api password_assignment environment DB_PASSWORD"}); diff != "" {
 		t.Errorf("findings (-got +want):\n%s", diff)
+	}
+}
+
+// TestLambdaPackageType: a container image has no runtime and says so in
+// PackageType; a zip package keeps its runtime. eol_runtime reads an
+// empty runtime as "no managed runtime" only for an image.
+func TestLambdaPackageType(t *testing.T) {
+	estate := map[string]string{
+		"account.json": pagingEstate["account.json"],
+		"lambda.json": `{"functions": [
+			{"region": "us-east-1", "name": "zip", "runtime": "python3.12", "role": "r", "last_modified": "2026-01-01T00:00:00Z"},
+			{"region": "us-east-1", "name": "image", "package_type": "Image", "role": "r", "last_modified": "2026-01-01T00:00:00Z"}
+		]}`,
+	}
+	res, _ := scanEstate(t, writeEstate(t, estate), emulator.Options{}, Options{Regions: []string{"us-east-1"}})
+	var got []string
+	for _, r := range res.Resources {
+		if r.Function != nil {
+			got = append(got, r.Name+" runtime="+r.Function.Runtime+" package="+r.Function.PackageType)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"image runtime= package=Image", "zip runtime=python3.12 package=Zip"}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("functions (-got +want):\n%s", diff)
 	}
 }

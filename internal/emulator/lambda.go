@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ type LambdaFunction struct {
 	Region       string            `json:"region"`
 	Name         string            `json:"name"`
 	Runtime      string            `json:"runtime,omitempty"`
+	PackageType  string            `json:"package_type,omitempty"` // "Zip" (default) or "Image"
 	Handler      string            `json:"handler,omitempty"`
 	Role         string            `json:"role"`
 	Environment  map[string]string `json:"environment,omitempty"`
@@ -92,7 +94,7 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *request) {
 				role = fmt.Sprintf("arn:%s:iam::%s:role/%s", e.AWS.Account.partition(), e.AWS.Account.ID, role)
 			}
 			fn := map[string]any{"FunctionName": f.Name, "FunctionArn": f.arn(e), "Role": role,
-				"Handler": f.Handler, "LastModified": lambdaTime(f.LastModified), "PackageType": "Zip",
+				"Handler": f.Handler, "LastModified": lambdaTime(f.LastModified), "PackageType": cmp.Or(f.PackageType, "Zip"),
 				"Version": "$LATEST", "Architectures": []string{"x86_64"}, "MemorySize": 128, "Timeout": 3}
 			if f.Runtime != "" {
 				fn["Runtime"] = f.Runtime

@@ -490,6 +490,10 @@ const (
 // Function is a serverless function (AWS Lambda).
 type Function struct {
 	Runtime string `json:"runtime,omitempty"` // "python3.12", "nodejs20.x"; "" for container images
+	// PackageType is how the code is deployed: FunctionPackageZip (a
+	// managed runtime), FunctionPackageImage (a container image, which has
+	// no Runtime), or "" when the cloud does not say.
+	PackageType string `json:"package_type,omitempty"`
 	// Role is the id of the role the function runs as (also an assumes
 	// edge).
 	Role string `json:"role,omitempty"`
@@ -510,6 +514,12 @@ type Function struct {
 	// read (a Gap says why): no Secrets then means unknown, not "none".
 	SecretsUnknown bool `json:"secrets_unknown,omitempty"`
 }
+
+// Function package types (Function.PackageType).
+const (
+	FunctionPackageZip   = "Zip"
+	FunctionPackageImage = "Image"
+)
 
 // MFADevice is one MFA device of a user.
 type MFADevice struct {
