@@ -659,7 +659,7 @@ func trustMissing(r *inventory.Resource) (map[string]string, bool) {
 func roleAssumableByAnyone() Detector {
 	d := Detector{
 		ID: "privileges.role_assumable_by_anyone", Pillar: inventory.Privileges, Severity: inventory.SevCritical,
-		Title: "Role can be assumed by anyone (trust policy principal \"*\")",
+		Title: "Role can be assumed by anyone (trust principal \"*\", or a public web-identity provider without a subject condition)",
 		Fix:   "",
 		Kinds: []inventory.Kind{inventory.KindRole},
 	}
@@ -671,7 +671,19 @@ func roleAssumableByAnyone() Detector {
 			return nil
 		}
 		for i, st := range r.Role.Trust.Statements {
-			if st.Effect != inventory.Allow || !assumeActions(st) || !publicPrincipal(st) {
+			if st.Effect != inventory.Allow {
+				continue
+			}
+			if provider, key, open := openWebIdentity(st); open {
+				return []inventory.Signal{d.signal(r, map[string]string{
+					"statement": stmtName(st, i),
+					"principal": "Federated:" + provider,
+					"provider":  provider,
+					"missing_condition": "no StringEquals/StringLike on " + key +
+						" with values that pin a subject: anyone with an account at " + provider + " can assume it",
+				})}
+			}
+			if !assumeActions(st) || !publicPrincipal(st) {
 				continue
 			}
 			// One condition pinning the caller's account, organisation or
@@ -691,6 +703,96 @@ func roleAssumableByAnyone() Detector {
 		return nil
 	}
 	return d
+}
+
+// publicWebIdentityProviders are the OIDC providers at which anyone can
+// hold an account (or, for GitHub and GitLab, a repository or project whose
+// workflows get tokens), with the condition keys whose equality test pins a
+// trust to particular subjects or applications. Providers not listed here
+// (an EKS cluster's issuer, a company's own IdP) issue tokens only to their
+// own users and are not read as "anyone".
+var publicWebIdentityProviders = map[string][]string{
+	"token.actions.githubusercontent.com": {"sub"},
+	"gitlab.com":                          {"sub"},
+	"app.terraform.io":                    {"sub"},
+	"accounts.google.com":                 {"sub", "aud"},
+	"cognito-identity.amazonaws.com":      {"sub", "aud"},
+	"graph.facebook.com":                  {"id", "app_id"},
+	"www.amazon.com":                      {"user_id", "app_id"},
+}
+
+// webIdentityProvider returns the provider host of a "Federated:" principal,
+// "token.actions.githubusercontent.com" for both that name and
+// "arn:aws:iam::…:oidc-provider/token.actions.githubusercontent.com".
+func webIdentityProvider(p string) (string, bool) {
+	v, ok := strings.CutPrefix(strings.TrimSpace(p), "Federated:")
+	if !ok {
+		return "", false
+	}
+	if _, after, found := strings.Cut(v, ":oidc-provider/"); found {
+		v = after
+	}
+	return strings.ToLower(strings.TrimSuffix(v, "/")), true
+}
+
+// openWebIdentity reports whether trust statement st lets anyone with an
+// account at a public web-identity provider assume the role: a
+// "Federated:" principal of publicWebIdentityProviders, an action covering
+// sts:AssumeRoleWithWebIdentity, and no condition that restricts it. key
+// names the condition that would ("token.actions.githubusercontent.com:sub").
+func openWebIdentity(st inventory.Statement) (provider, key string, open bool) {
+	if len(st.Actions) > 0 && !anyActionMatch(st.Actions, "sts:AssumeRoleWithWebIdentity") ||
+		len(st.NotActions) > 0 && anyActionMatch(st.NotActions, "sts:AssumeRoleWithWebIdentity") ||
+		len(st.Actions) == 0 && len(st.NotActions) == 0 {
+		return "", "", false
+	}
+	for _, p := range st.Principals {
+		prov, ok := webIdentityProvider(p)
+		if !ok {
+			continue
+		}
+		claims, public := publicWebIdentityProviders[prov]
+		if !public {
+			continue
+		}
+		if slices.ContainsFunc(st.Conditions, restricts) ||
+			slices.ContainsFunc(st.Conditions, func(c inventory.Condition) bool { return pinsClaim(c, prov, claims) }) {
+			continue
+		}
+		return prov, prov + ":" + claims[0], true
+	}
+	return "", "", false
+}
+
+// pinsClaim reports whether condition c pins a web-identity claim of
+// provider to particular values: StringEquals(IgnoreCase) or StringLike
+// (optionally ForAnyValue:, never IfExists, Not or ForAllValues:, which
+// pass when the claim is absent) on "<provider>:<claim>", with every value
+// naming something: not empty, and with some literal text before its first
+// wildcard other than GitHub's "repo:" ("repo:*" and "*" admit anyone).
+func pinsClaim(c inventory.Condition, provider string, claims []string) bool {
+	op := strings.TrimPrefix(c.Operator, "ForAnyValue:")
+	switch op {
+	case "StringEquals", "StringEqualsIgnoreCase", "StringLike":
+	default:
+		return false
+	}
+	key := strings.ToLower(strings.TrimSpace(c.Key))
+	if !slices.ContainsFunc(claims, func(cl string) bool { return key == provider+":"+cl }) || len(c.Values) == 0 {
+		return false
+	}
+	for _, v := range c.Values {
+		v = strings.TrimSpace(v)
+		literal := v
+		if i := strings.IndexAny(v, "*?"); i >= 0 {
+			literal = v[:i] // read as a wildcard under StringEquals too (conservative)
+		}
+		literal = strings.TrimPrefix(strings.TrimPrefix(literal, "repo:"), "project_path:")
+		if strings.Trim(literal, ":/ ") == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // principalAccount returns the AWS account an AWS principal names
@@ -846,6 +948,163 @@ func allowedOnAll(docs []PolicySource, action string) (policy, stmt string, cond
 	return policy, stmt, conditional, ok
 }
 
+// scopedAllows returns the resource patterns of the Allow statements of
+// docs that grant action on some resources only (not "*", no NotResource),
+// the policies holding them and whether one has conditions. An
+// unconditional Deny on every resource cancels them all; a resource-scoped
+// Deny is not subtracted (conservative).
+func scopedAllows(docs []PolicySource, action string) (scopes, policies []string, conditional bool) {
+	var denies []inventory.Statement
+	for _, d := range docs {
+		for _, s := range d.Doc.Statements {
+			if s.Effect == inventory.Deny && len(s.Conditions) == 0 && anyAllResources(s.Resources) {
+				denies = append(denies, s)
+			}
+		}
+	}
+	if deniedBy(denies, action) {
+		return nil, nil, false
+	}
+	for _, d := range docs {
+		for _, s := range d.Doc.Statements {
+			if s.Effect != inventory.Allow || anyAllResources(s.Resources) || len(s.NotResources) > 0 || len(s.Resources) == 0 {
+				continue
+			}
+			grants := (len(s.Actions) > 0 && anyActionMatch(s.Actions, action)) ||
+				(len(s.NotActions) > 0 && !anyActionMatch(s.NotActions, action))
+			if !grants {
+				continue
+			}
+			scopes = append(scopes, s.Resources...)
+			policies = append(policies, d.ID)
+			conditional = conditional || len(s.Conditions) > 0
+		}
+	}
+	return inventory.UniqueSorted(scopes), inventory.UniqueSorted(policies), conditional
+}
+
+// Actions whose grant on a principal's own user, role, group or attached
+// policy lets it raise its own permissions, and actions that, on itself,
+// only manage credentials it already has.
+var (
+	selfEscalationActions = map[string]bool{
+		"iam:attachuserpolicy": true, "iam:putuserpolicy": true, "iam:attachrolepolicy": true, "iam:putrolepolicy": true,
+		"iam:attachgrouppolicy": true, "iam:putgrouppolicy": true, "iam:createpolicyversion": true, "iam:setdefaultpolicyversion": true,
+	}
+	selfHarmlessActions = map[string]bool{
+		"iam:createaccesskey": true, "iam:createloginprofile": true, "iam:updateloginprofile": true,
+	}
+)
+
+// coversSelf reports whether resource pattern scope names principal r
+// itself, one of its groups or one of the policies attached to it: its own
+// ARN (wildcards allowed), or "${aws:username}" for a user.
+func (g *Graph) coversSelf(r *inventory.Resource, scope string) bool {
+	ls := strings.ToLower(strings.TrimSpace(scope))
+	if r.Kind == inventory.KindUser && strings.Contains(ls, "${aws:username}") {
+		return true
+	}
+	targets := []string{r.ID}
+	if r.Kind == inventory.KindUser {
+		targets = append(targets, g.GroupsOf(r.ID)...)
+	}
+	for _, ref := range g.PoliciesOf(r.ID) {
+		targets = append(targets, ref.ID)
+	}
+	for _, t := range targets {
+		if wildcardMatch(ls, strings.ToLower(t)) {
+			return true
+		}
+	}
+	return false
+}
+
+// passableRoles judges an iam:PassRole grant scoped to role patterns: the
+// roles of the snapshot it matches and the first admin-equivalent one.
+// known is false when a pattern matches no role of the snapshot or a
+// matched role's permissions could not all be read.
+func (g *Graph) passableRoles(scopes []string) (admin string, known bool) {
+	known = true
+	for _, sc := range scopes {
+		ls := strings.ToLower(strings.TrimSpace(sc))
+		matched := false
+		for _, res := range g.Resources() {
+			if res.Kind != inventory.KindRole || !wildcardMatch(ls, strings.ToLower(res.ID)) {
+				continue
+			}
+			matched = true
+			f, _, missing := g.principalAdmin(res.ID)
+			if f.Admin {
+				return res.ID, true
+			}
+			if len(missing) > 0 {
+				known = false
+			}
+		}
+		if !matched {
+			known = false
+		}
+	}
+	return "", known
+}
+
+// escalationVerdict is how one EscalationPattern stands for a principal.
+type escalationVerdict struct {
+	escalates, unknown bool
+	policies, scopes   []string
+	conditional        bool
+	passAdmin          string // an admin-equivalent role PassRole may pass
+	passKnown          bool   // every passable role was judged
+	passScoped         bool
+}
+
+// judgeEscalation decides one pattern for principal r. Every action must be
+// granted, on "*" or scoped. A scoped grant escalates when it is
+// iam:PassRole (the roles it may pass are judged for evidence, the
+// compute-create action must be on "*") or a policy-changing action on the
+// principal itself; a credential action on itself is harmless; any other
+// scoped grant (another user, role or policy, a scoped compute action)
+// cannot be judged here and is unknown.
+func (g *Graph) judgeEscalation(r *inventory.Resource, docs []PolicySource, p EscalationPattern) escalationVerdict {
+	var v escalationVerdict
+	harmless := false
+	for _, a := range p.Actions {
+		pol, _, cond, ok := allowedOnAll(docs, a)
+		if ok {
+			v.policies = append(v.policies, pol)
+			v.conditional = v.conditional || cond
+			continue
+		}
+		scopes, pols, cond := scopedAllows(docs, a)
+		if len(scopes) == 0 {
+			return escalationVerdict{}
+		}
+		v.policies = append(v.policies, pols...)
+		v.scopes = append(v.scopes, scopes...)
+		v.conditional = v.conditional || cond
+		la := strings.ToLower(a)
+		self := slices.ContainsFunc(scopes, func(sc string) bool { return g.coversSelf(r, sc) })
+		allSelf := !slices.ContainsFunc(scopes, func(sc string) bool { return !g.coversSelf(r, sc) })
+		switch {
+		case la == "iam:passrole":
+			v.passScoped = true
+			v.passAdmin, v.passKnown = g.passableRoles(scopes)
+		case selfEscalationActions[la] && self:
+		case selfHarmlessActions[la] && allSelf:
+			harmless = true
+		default:
+			v.unknown = true
+		}
+	}
+	switch {
+	case harmless:
+		return escalationVerdict{}
+	case !v.unknown:
+		v.escalates = true
+	}
+	return v
+}
+
 func privilegeEscalation() Detector {
 	d := Detector{
 		ID: "privileges.privilege_escalation", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
@@ -858,27 +1117,45 @@ func privilegeEscalation() Detector {
 		if AdminEquivalent(docs).Admin {
 			return nil // admin_equivalent already says worse
 		}
-		var names, policies []string
-		conditional := false
+		var names, policies, scopes, unknownNames, unknownScopes []string
+		conditional, passScoped, passKnown := false, false, true
+		passAdmin := ""
 		for _, p := range EscalationPatterns {
-			var pols []string
-			all := true
-			for _, a := range p.Actions {
-				pol, _, cond, ok := allowedOnAll(docs, a)
-				if !ok {
-					all = false
-					break
-				}
-				conditional = conditional || cond
-				pols = append(pols, pol)
-			}
-			if all {
+			v := g.judgeEscalation(r, docs, p)
+			switch {
+			case v.escalates:
 				names = append(names, p.Name)
-				policies = append(policies, pols...)
+				policies = append(policies, v.policies...)
+				scopes = append(scopes, v.scopes...)
+				conditional = conditional || v.conditional
+				if v.passScoped {
+					passScoped = true
+					passKnown = passKnown && v.passKnown
+					if passAdmin == "" {
+						passAdmin = v.passAdmin
+					}
+				}
+			case v.unknown:
+				unknownNames = append(unknownNames, p.Name)
+				unknownScopes = append(unknownScopes, v.scopes...)
 			}
 		}
 		if len(names) > 0 {
 			ev := map[string]string{"pattern": strings.Join(names, ","), "policy": strings.Join(inventory.UniqueSorted(policies), ",")}
+			if len(scopes) > 0 {
+				ev["scope"] = strings.Join(inventory.UniqueSorted(scopes), ",")
+			}
+			if passScoped {
+				switch {
+				case passAdmin != "":
+					ev["passable_admin"] = "true"
+					ev["passable_admin_role"] = passAdmin
+				case passKnown:
+					ev["passable_admin"] = "false"
+				default:
+					ev["passable_admin"] = "unknown"
+				}
+			}
 			var vias []string
 			for _, p := range inventory.UniqueSorted(policies) {
 				if v := viaOf[p]; v != "" && v != r.ID {
@@ -894,8 +1171,15 @@ func privilegeEscalation() Detector {
 			}
 			return []inventory.Signal{d.signal(r, ev)}
 		}
-		if len(missing) > 0 {
-			return []inventory.Signal{d.unknown(r, map[string]string{"missing": strings.Join(missing, "; ")})}
+		if len(unknownNames) > 0 || len(missing) > 0 {
+			ev := map[string]string{}
+			if len(unknownNames) > 0 {
+				ev["pattern"] = strings.Join(unknownNames, ",")
+				ev["scope"] = strings.Join(inventory.UniqueSorted(unknownScopes), ",")
+				missing = append(missing, "resource-scoped grants of "+strings.Join(unknownNames, ",")+" not judged (their targets' permissions are not evaluated)")
+			}
+			ev["missing"] = strings.Join(missing, "; ")
+			return []inventory.Signal{d.unknown(r, ev)}
 		}
 		return nil
 	}
