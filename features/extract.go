@@ -128,6 +128,7 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 			b.unknown = true
 		}
 		b.fromSignals(FImageOld, "patches.image_age", own)
+		b.fromSignals(FSecretInText, "passwords.secret_in_user_data", own)
 
 	case inventory.KindFunction:
 		// A function is exposed through a URL anyone may invoke, and runs
@@ -143,6 +144,7 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 			b.unknown = true
 		}
 		b.fromSignals(FEOLEngine, "patches.eol_runtime", own)
+		b.fromSignals(FSecretInText, "passwords.secret_in_user_data", own)
 
 	case inventory.KindDatabase:
 		state, _ := g.Reachability(r.ID).Any()

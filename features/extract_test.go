@@ -21,16 +21,21 @@ func named(v Vector) map[string]float64 {
 func TestExtract(t *testing.T) {
 	// webEstate: the exposed i-1 with an old image assumes role-web, whose
 	// one policy grants grant; v2 says whether IMDSv2 is enforced.
-	webEstate := func(v2 bool, grant inventory.Statement) []inventory.Resource {
+	webEstate := func(v2 bool, grant inventory.Statement, mods ...func(*inventory.Instance)) []inventory.Resource {
 		inst := instance("i-1", func(in *inventory.Instance) {
 			in.Metadata.TokensRequired = v2
 			in.ImageCreated = now.AddDate(0, 0, -400)
+			for _, m := range mods {
+				m(in)
+			}
 		})
 		inst.AddEdge(inventory.RelAssumes, "role-web")
 		return append(replace(publicEstate(), inst), role("role-web", "pol-web"), policy("pol-web", grant))
 	}
 	adminGrant := allow([]string{"*"}, "*")
 	exposedAdmin := func() []inventory.Resource { return webEstate(false, adminGrant) }
+	awsKey := inventory.SecretFinding{Detector: "aws_access_key_id", Location: "user-data line 4", Fingerprint: "0f1e2d3c4b5a6978"}
+	envPass := inventory.SecretFinding{Detector: "password_assignment", Location: "environment DB_PASSWORD", Fingerprint: "195827193687edc1"}
 	tests := []struct {
 		name   string
 		estate []inventory.Resource
@@ -48,6 +53,17 @@ func TestExtract(t *testing.T) {
 		{"scoped-role twin keeps exposure and imdsv1 but not the credential theft path", webEstate(false, allow([]string{"s3:GetObject"}, "arn:aws:s3:::web-assets/*")), nil, "i-1", map[string]float64{
 			FInternetExposed: 1, FAdminPortInternet: 1, FIMDSv1: 1, FIMDSv1Exposed: 1, FImageAge: 400.0 / 365, FImageOld: 1,
 		}},
+		{"secret in user data sets secret_in_text", webEstate(false, adminGrant, func(in *inventory.Instance) {
+			in.Secrets = []inventory.SecretFinding{awsKey}
+		}), nil, "i-1", map[string]float64{
+			FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1,
+			FIMDSv1: 1, FIMDSv1Exposed: 1, FSSRFAdminPath: 1, FImageAge: 400.0 / 365, FImageOld: 1, FSecretInText: 1,
+		}},
+		{"unreadable user data is unknown, not secret-free", webEstate(false, adminGrant, func(in *inventory.Instance) { in.SecretsUnknown = true }), nil, "i-1",
+			map[string]float64{
+				FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1,
+				FIMDSv1: 1, FIMDSv1Exposed: 1, FSSRFAdminPath: 1, FImageAge: 400.0 / 365, FImageOld: 1, FUnknownData: 1,
+			}},
 		{"private twin keeps the role and imdsv1 but not the exposure", replace(exposedAdmin(), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)), nil, "i-1",
 			map[string]float64{FHoldsAdminRole: 1, FIMDSv1: 1, FImageAge: 400.0 / 365, FImageOld: 1}},
 		{"image age capped at ten years", []inventory.Resource{instance("i-1", func(in *inventory.Instance) { in.ImageCreated = now.AddDate(-20, 0, 0) })}, nil, "i-1",
@@ -101,6 +117,11 @@ func TestExtract(t *testing.T) {
 		}, adminGrant), nil, fnID, map[string]float64{FInternetExposed: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FEOLEngine: 1}},
 		{"safe twin: IAM-authenticated function with a scoped role on a supported runtime", fnEstate(urlAuth(inventory.FunctionURLIAM),
 			allow([]string{"dynamodb:GetItem"}, "*")), nil, fnID, map[string]float64{}},
+		{"secret in a function's environment sets secret_in_text", fnEstate(func(f *inventory.Function) {
+			f.Secrets = []inventory.SecretFinding{envPass}
+		}, adminGrant), nil, fnID, map[string]float64{FHoldsAdminRole: 1, FSecretInText: 1}},
+		{"function whose environment could not be read is unknown, not secret-free", fnEstate(func(f *inventory.Function) { f.SecretsUnknown = true }, adminGrant), nil, fnID,
+			map[string]float64{FHoldsAdminRole: 1, FUnknownData: 1}},
 		{"private function still holds its admin role", fnEstate(nil, adminGrant), nil, fnID, map[string]float64{FHoldsAdminRole: 1}},
 		{"function whose url could not be read is unknown, not private", fnEstate(func(f *inventory.Function) { f.URLUnknown = true }, adminGrant), nil, fnID,
 			map[string]float64{FHoldsAdminRole: 1, FUnknownData: 1}},

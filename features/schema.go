@@ -79,13 +79,14 @@ const (
 	FRoleAnyone        = "role_assumable_by_anyone"
 	FDBTLSOff          = "db_tls_not_enforced"
 	FEOLKubernetes     = "eol_kubernetes"
+	FSecretInText      = "secret_in_text"
 	FUnknownData       = "unknown_data"
 	FScopeGap          = "scope_gap"
 )
 
 // Current is the schema the extractor writes.
 var Current = Schema{
-	Version: "3",
+	Version: "4",
 	Features: []Feature{
 		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path, or anyone may invoke the function's URL", "0/1"},
 		{FAdminPortInternet, inventory.Ports, "ports.admin_port_internet", "an admin port (SSH, RDP, WinRM, VNC) is reachable from the internet", "0/1"},
@@ -113,6 +114,7 @@ var Current = Schema{
 		{FRoleAnyone, inventory.Privileges, "privileges.role_assumable_by_anyone", "the role's trust policy lets anyone assume it", "0/1"},
 		{FDBTLSOff, inventory.Passwords, "passwords.db_tls_not_enforced", "the database accepts connections without TLS", "0/1"},
 		{FEOLKubernetes, inventory.Patches, "patches.eol_kubernetes", "the cluster's Kubernetes version is past its end of standard support", "0/1"},
+		{FSecretInText, inventory.Passwords, "passwords.secret_in_user_data", "a credential was found in the resource's user data, startup script or function environment", "0/1"},
 		{FUnknownData, "", "", "a fact about this resource could not be read (a Gap): unknown, not safe", "0/1"},
 		{FScopeGap, "", "", "the resource's account or region has gaps in this snapshot", "0/1"},
 	},

@@ -60,7 +60,6 @@ func Catalogue() []Detector {
 // of the Current schema, with why.
 var ReportOnly = map[inventory.SignalID]string{
 	"patches.db_auto_minor_upgrade_off": "CIS 2.3.2; a hygiene setting, not a feature of schema 1",
-	"passwords.secret_in_user_data":     "found by internal/secrets in user data and startup scripts; a feature in a later schema",
 	"ports.open_firewall_unattached":    "on a firewall, which the model does not score: it protects nothing, so it weighs less than an exposure",
 	"privileges.cross_account_trust":    "context for people (which accounts can enter); trusting a partner is often intended",
 	"passwords.storage_shared_key":      "Azure storage accounts only; no published rate to train it on yet",

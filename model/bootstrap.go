@@ -50,6 +50,7 @@ const (
 	rImageAgeMean
 	rAdminRole
 	rOverPrivileged
+	rSecretInUserData
 	// databases
 	rDBPublicFlag
 	rDBReachableGivenPublic
@@ -118,6 +119,7 @@ var rateTable = [numRates]Rate{
 	rImageAgeMean:          {"mean image age in years (exponential; ≈20 % older than two years; image age stands in for instance age)", 1.25, "no published figure found", GradeAssumption},
 	rAdminRole:             {"EC2 instances whose role allows full account takeover (admin-equivalent)", 0.024, datadog25, GradeTrueCopy},
 	rOverPrivileged:        {"EC2 instances over-privileged (takeover, lateral movement or excessive data access); not a feature, drives stolen-credential impact", 0.194, datadog25, GradeTrueCopy},
+	rSecretInUserData:      {"share of instances whose user data holds a credential (read through the same SSRF → IMDSv1 path as role credentials, then abused as a leaked key)", 0.03, "no published figure found", GradeAssumption},
 
 	rDBPublicFlag:           {"managed databases flagged publicly accessible", 0.05, "no published figure found", GradeAssumption},
 	rDBReachableGivenPublic: {"publicly accessible databases whose firewall admits the internet", 0.50, "no published figure found", GradeAssumption},
@@ -169,7 +171,7 @@ func Rates() []Rate { return slices.Clone(rateTable[:]) }
 func rate(id rateID) float64 { return rateTable[id].Value }
 
 // BootstrapAssumptions states how the simulator combines its rates.
-const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. Schema 3 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found.`
+const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found.`
 
 // BootstrapP draws n synthetic resources, columns in features.Current
 // order, and each one's probability p of being materially compromised
@@ -202,7 +204,7 @@ func Bootstrap(n int, seed int64) (X [][]float64, y []float64, err error) {
 type cols struct {
 	exposed, adminPort, dbPort, publicDB, publicBucket, adminEq, exposedAdmin, ssrfAdminPath, holdsAdmin,
 	noMFA, keyOld, keyUnused, rootKeys, rootNoMFA, weakPolicy, imdsv1, imdsv1Exposed,
-	imageAge, imageOld, eol, unknown, scopeGap int
+	imageAge, imageOld, eol, secret, unknown, scopeGap int
 }
 
 func resolve(s features.Schema) (cols, error) {
@@ -221,7 +223,7 @@ func resolve(s features.Schema) (cols, error) {
 		{features.FRootNoMFA, &c.rootNoMFA}, {features.FWeakPasswordPol, &c.weakPolicy},
 		{features.FIMDSv1, &c.imdsv1}, {features.FIMDSv1Exposed, &c.imdsv1Exposed},
 		{features.FImageAge, &c.imageAge}, {features.FImageOld, &c.imageOld},
-		{features.FEOLEngine, &c.eol}, {features.FUnknownData, &c.unknown},
+		{features.FEOLEngine, &c.eol}, {features.FSecretInText, &c.secret}, {features.FUnknownData, &c.unknown},
 		{features.FScopeGap, &c.scopeGap},
 	} {
 		if *f.dst = s.Index(f.name); *f.dst < 0 {
@@ -247,7 +249,10 @@ func bootstrapRisk(n int, seed int64) ([][]float64, []float64, error) {
 		total += rate(k)
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x7265736f75726365)) // rows stream
-	s := sim{c: c, rng: rng, d: len(features.Current.Features)}
+	// Secrets in user data draw from their own stream, so adding the
+	// column left every other draw of the rows stream as it was.
+	secrets := rand.New(rand.NewPCG(uint64(seed), 0x7365637265747321)) // secrets stream
+	s := sim{c: c, rng: rng, secrets: secrets, d: len(features.Current.Features)}
 	X := make([][]float64, n)
 	p := make([]float64, n)
 	for i := range X {
@@ -266,9 +271,10 @@ func bootstrapRisk(n int, seed int64) ([][]float64, []float64, error) {
 }
 
 type sim struct {
-	c   cols
-	rng *rand.Rand
-	d   int
+	c       cols
+	rng     *rand.Rand
+	secrets *rand.Rand
+	d       int
 }
 
 func (s sim) bern(p float64) bool { return s.rng.Float64() < p }
@@ -356,6 +362,7 @@ func (s sim) instance(f *facts) []float64 {
 	// Over-privileged but not admin: the rest of the 19.4 %.
 	overPriv := admin || s.bern((rate(rOverPrivileged)-rate(rAdminRole))/(1-rate(rAdminRole)))
 	imageOld := age > 180.0/365
+	secret := s.secrets.Float64() < rate(rSecretInUserData)
 
 	f.x[c.exposed] = b2f(exposed)
 	f.x[c.adminPort] = b2f(adminPort)
@@ -364,7 +371,8 @@ func (s sim) instance(f *facts) []float64 {
 	f.x[c.imdsv1] = b2f(!v2)
 	f.x[c.imageAge] = age
 	f.x[c.imageOld] = b2f(imageOld)
-	f.maskable = [][]int{{c.exposed, c.adminPort, c.dbPort}, {c.holdsAdmin}, {c.imdsv1}, {c.imageAge, c.imageOld}}
+	f.x[c.secret] = b2f(secret)
+	f.maskable = [][]int{{c.exposed, c.adminPort, c.dbPort}, {c.holdsAdmin}, {c.imdsv1}, {c.imageAge, c.imageOld}, {c.secret}}
 
 	var v []float64
 	if adminPort {
@@ -384,10 +392,16 @@ func (s sim) instance(f *facts) []float64 {
 		}
 		exploit := 1 - math.Pow(1-rate(rCVEExploited30d), rate(rCVEsPerVulnHost))
 		v = append(v, pv*exploit)
-		// SSRF → IMDSv1 → role credentials: material only if the role
-		// grants something.
-		if !v2 && overPriv {
-			v = append(v, rate(rSSRFFlaw)*rate(rSSRFExploited))
+		// SSRF → IMDSv1 → role credentials, and the user data beside
+		// them: one flaw, so one vector, material when the role grants
+		// something or the user data holds a credential (abused as a
+		// leaked key is).
+		if !v2 && (overPriv || secret) {
+			gain := b2f(overPriv)
+			if secret {
+				gain = combine(gain, rate(rLeakedKeyAbused))
+			}
+			v = append(v, rate(rSSRFFlaw)*rate(rSSRFExploited)*gain)
 		}
 	}
 	return v
