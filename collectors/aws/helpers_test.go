@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/emulator"
 	"github.com/posture-dev/posture/internal/emulator/emulatortest"
+	"github.com/posture-dev/posture/internal/goldenfile"
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
@@ -76,28 +74,7 @@ func byNativeType(rs []inventory.Resource, prefix string) []inventory.Resource {
 // -update it rewrites the file.
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./collectors/aws -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	goldenfile.JSON(t, filepath.Join("testdata", "golden", name), v, *update)
 }
 
 // gapsOf keeps the gaps of one service.

@@ -17,6 +17,7 @@ import (
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/features"
 	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/goldenfile"
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
@@ -60,25 +61,7 @@ func scan(t *testing.T, estate string, eopts emulator.Options, opts Options) (*c
 // golden compares v, as indented JSON, with testdata/golden/name.
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./collectors/azure -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	goldenfile.JSON(t, filepath.Join("testdata", "golden", name), v, *update)
 }
 
 func byNativeType(rs []inventory.Resource, prefixes ...string) []inventory.Resource {

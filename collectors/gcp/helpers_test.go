@@ -2,18 +2,15 @@ package gcp
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/emulator"
+	"github.com/posture-dev/posture/internal/goldenfile"
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
@@ -96,28 +93,7 @@ func find(t *testing.T, rs []inventory.Resource, id string) inventory.Resource {
 // -update it rewrites the file.
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./collectors/gcp -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	goldenfile.JSON(t, filepath.Join("testdata", "golden", name), v, *update)
 }
 
 // gapsOf keeps the gaps of one service.
