@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -40,9 +39,7 @@ func NewFeaturesCommand(g *Global) *cobra.Command {
 				for _, d := range features.Catalogue() {
 					out.Signals = append(out.Signals, signal{string(d.ID), string(d.Pillar), string(d.Severity), d.Title, d.CIS, d.Fix})
 				}
-				enc := json.NewEncoder(g.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return printJSON(g, out)
 			}
 			return writeFeatureDoc(g, cmd)
 		},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -84,12 +83,10 @@ plain http.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(g.Out)
-				enc.SetIndent("", "  ")
 				if infos == nil {
 					infos = []store.FeedInfo{}
 				}
-				return enc.Encode(infos)
+				return printJSON(g, infos)
 			}
 			return printFeeds(g.Out, infos, g.Now())
 		},

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -40,9 +39,7 @@ func NewFixCommand(g *Global) *cobra.Command {
 			}
 			rankPlans(a, plans)
 			if o.JSON {
-				enc := json.NewEncoder(g.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(plans)
+				return printJSON(g, plans)
 			}
 			if err := remediate.Text(g.Out, plans); err != nil {
 				return err

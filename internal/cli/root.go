@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,4 +133,12 @@ func Execute(ctx context.Context, args []string, out, errw io.Writer) int {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// printJSON writes v to stdout as indented JSON, the shape every --json
+// flag prints.
+func printJSON(g *Global, v any) error {
+	enc := json.NewEncoder(g.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

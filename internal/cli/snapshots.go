@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -31,9 +30,7 @@ func NewSnapshotsCommand(g *Global) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(g.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(snaps)
+				return printJSON(g, snaps)
 			}
 			tw := tabwriter.NewWriter(g.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tFINISHED\tSTATUS\tCLOUDS\tRESOURCES\tGAPS")
@@ -63,9 +60,7 @@ func NewSnapshotsCommand(g *Global) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(g.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(s)
+				return printJSON(g, s)
 			}
 			fmt.Fprintf(g.Out, "snapshot  %s\nstatus    %s\nstarted   %s\nfinished  %s\nclouds    %v\n",
 				s.ID, s.Status, s.Started.UTC().Format(time.RFC3339), s.Finished.UTC().Format(time.RFC3339), s.Clouds)
