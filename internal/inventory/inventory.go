@@ -45,6 +45,8 @@ const (
 	KindAccessKey      Kind = "iam.access_key"
 	KindAccount        Kind = "iam.account"
 	KindSecret         Kind = "secret"
+	KindQueue          Kind = "messaging.queue" // SQS queue
+	KindKey            Kind = "crypto.key"      // KMS key
 )
 
 // Kinds lists every kind in a stable order.
@@ -52,7 +54,7 @@ func Kinds() []Kind {
 	return []Kind{KindInstance, KindFirewall, KindNetwork, KindSubnet, KindRouteTable,
 		KindGateway, KindInterface, KindLoadBalancer, KindBucket, KindDatabase, KindFunction,
 		KindCluster, KindUser, KindRole, KindGroup, KindServiceAccount, KindPolicy,
-		KindAccessKey, KindAccount, KindSecret}
+		KindAccessKey, KindAccount, KindSecret, KindQueue, KindKey}
 }
 
 // Valid reports whether k is a known kind.
@@ -128,6 +130,14 @@ type Resource struct {
 	LoadBalancer *LoadBalancer `json:"load_balancer,omitempty"`
 	// Function holds a serverless function's attributes (KindFunction).
 	Function *Function `json:"function,omitempty"`
+	// Queue holds a message queue's attributes (KindQueue).
+	Queue *Queue `json:"queue,omitempty"`
+	// Key holds an encryption key's attributes (KindKey).
+	Key *Key `json:"key,omitempty"`
+	// Vulnerabilities is what the cloud's own vulnerability scanner
+	// reported for the resource (an instance, a function, a container
+	// image); nil when no scanner reported on it.
+	Vulnerabilities *Vulnerabilities `json:"vulnerabilities,omitempty"`
 }
 
 // AddEdge appends an edge from r.
@@ -301,6 +311,73 @@ type Instance struct {
 	// not be read (a Gap says why): no Secrets then means unknown, not
 	// "none".
 	SecretsUnknown bool `json:"secrets_unknown,omitempty"`
+	// Patches is the OS patch state the cloud's patch manager reports
+	// (AWS Systems Manager Patch Manager); nil when the instance is not
+	// managed by one.
+	Patches *PatchCompliance `json:"patches,omitempty"`
+}
+
+// Vulnerability scanner names (Vulnerabilities.Source).
+const (
+	ScannerInspector = "aws.inspector2"
+	ScannerOSConfig  = "gcp.osconfig"
+	ScannerDefender  = "azure.defender"
+)
+
+// Vulnerabilities is a scanner's report on one resource.
+type Vulnerabilities struct {
+	// Source names the scanner: ScannerInspector, ScannerOSConfig,
+	// ScannerDefender.
+	Source string `json:"source"`
+	// Unknown marks a resource the scanner covers whose findings could
+	// not be read (a Gap says why): no Findings then means unknown, not
+	// "none".
+	Unknown bool `json:"unknown,omitempty"`
+	// ScannedAt is when the scanner last assessed the resource; zero when
+	// it does not say.
+	ScannedAt time.Time `json:"scanned_at,omitzero"`
+	// Findings are its open (not closed or suppressed) findings, sorted
+	// by CVE then package.
+	Findings []Vulnerability `json:"findings,omitempty"`
+}
+
+// Vulnerability is one open finding: a CVE in a package on the resource.
+type Vulnerability struct {
+	// CVE is the finding's CVE id ("CVE-2021-44228"); a finding without
+	// one keeps the scanner's own id ("GHSA-…", "ALAS-…").
+	CVE string `json:"cve"`
+	// Severity is the scanner's severity, lower case: "critical", "high",
+	// "medium", "low", "informational" or "untriaged".
+	Severity string `json:"severity,omitempty"`
+	// CVSS is the base score the scanner gives, 0 when it gives none.
+	CVSS float64 `json:"cvss,omitempty"`
+	// Package names the affected package and its installed version.
+	Package string `json:"package,omitempty"`
+	// FixAvailable is nil when the scanner does not say.
+	FixAvailable *bool `json:"fix_available,omitempty"`
+	// FirstObserved is when the scanner first saw it; zero when unknown.
+	FirstObserved time.Time `json:"first_observed,omitzero"`
+}
+
+// PatchCompliance is an instance's OS patch state as its patch manager
+// last reported it (counts of patches in the patch baseline).
+type PatchCompliance struct {
+	Source string `json:"source"` // "aws.ssm"
+	// Missing are applicable patches not installed; Failed those whose
+	// install failed; PendingReboot those installed but not active until
+	// a reboot.
+	Missing       int `json:"missing"`
+	Failed        int `json:"failed"`
+	PendingReboot int `json:"pending_reboot,omitempty"`
+	// CriticalNonCompliant and SecurityNonCompliant count the missing or
+	// failed patches classified critical, and security-related.
+	CriticalNonCompliant int `json:"critical_non_compliant,omitempty"`
+	SecurityNonCompliant int `json:"security_non_compliant,omitempty"`
+	// ScannedAt is when the patch scan ran; zero when unknown.
+	ScannedAt time.Time `json:"scanned_at,omitzero"`
+	// Unknown marks an instance whose patch state could not be read (a
+	// Gap says why).
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // SecretFinding is a secret found in a resource's configuration text
@@ -443,12 +520,29 @@ const (
 	SchemeInternal       = "internal"
 )
 
-// LoadBalancer is a load balancer (an AWS ALB, NLB or GWLB). What it sends
-// traffic to are its targets edges; TargetPorts says on which port.
+// LoadBalancer is a load balancer: an AWS ALB, NLB, GWLB or classic ELB,
+// a GCP forwarding rule with what it forwards to, an Azure load balancer
+// or application gateway. What it sends traffic to are its targets edges;
+// Targets says on which port.
 type LoadBalancer struct {
 	// Type is the cloud's own kind of load balancer: "application",
-	// "network", "gateway".
+	// "network", "gateway", "classic" (AWS); "external-passthrough",
+	// "external-proxy" (GCP); "load-balancer", "application-gateway"
+	// (Azure).
 	Type string `json:"type,omitempty"`
+	// ProviderFront marks a load balancer whose public front end is an
+	// address the provider routes to it directly (a GCP external
+	// forwarding rule, an Azure public frontend IP): no subnet route
+	// table decides whether the internet reaches it, only the scheme,
+	// its listeners and its Firewalls. Addresses are those front-end
+	// addresses.
+	ProviderFront bool     `json:"provider_front,omitempty"`
+	Addresses     []string `json:"addresses,omitempty"`
+	// SourceRanges are the address ranges traffic from a proxying load
+	// balancer arrives at its targets from, besides its subnets (GCP's
+	// Google front-end ranges, an application gateway's subnet); empty
+	// for one that passes the client's address through.
+	SourceRanges []string `json:"source_ranges,omitempty"`
 	// Scheme is SchemeInternetFacing (a public address) or SchemeInternal.
 	Scheme    string     `json:"scheme"`
 	DNSName   string     `json:"dns_name,omitempty"`
@@ -513,6 +607,37 @@ type Function struct {
 	// SecretsUnknown marks a function whose environment could not be
 	// read (a Gap says why): no Secrets then means unknown, not "none".
 	SecretsUnknown bool `json:"secrets_unknown,omitempty"`
+}
+
+// Queue is a message queue (an AWS SQS queue).
+type Queue struct {
+	// Policy is the queue's resource policy, nil when it has none (or
+	// PolicyUnknown).
+	Policy *PolicyDocument `json:"policy,omitempty"`
+	// PolicyUnknown marks a policy that could not be read (a Gap says
+	// why).
+	PolicyUnknown bool `json:"policy_unknown,omitempty"`
+	// Encrypted is true for server-side encryption (SSE-SQS or KMS).
+	Encrypted bool `json:"encrypted"`
+}
+
+// Key managers (Key.Manager).
+const (
+	KeyManagerCustomer = "customer"
+	KeyManagerProvider = "provider" // an AWS-managed key
+)
+
+// Key is an encryption key (an AWS KMS key).
+type Key struct {
+	// Manager is KeyManagerCustomer or KeyManagerProvider.
+	Manager string `json:"manager"`
+	State   string `json:"state,omitempty"` // "Enabled", "Disabled", "PendingDeletion"
+	// Policy is the key policy; nil when PolicyUnknown.
+	Policy        *PolicyDocument `json:"policy,omitempty"`
+	PolicyUnknown bool            `json:"policy_unknown,omitempty"`
+	// RotationEnabled is nil when unknown or not applicable (asymmetric
+	// keys, provider-managed keys).
+	RotationEnabled *bool `json:"rotation_enabled,omitempty"`
 }
 
 // Function package types (Function.PackageType).
