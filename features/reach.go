@@ -999,11 +999,14 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 	}
 
 	// The route: the first of its subnets that reaches an internet
-	// gateway. All private: no way in; one unknown: uncertain.
+	// gateway. All private: no way in; one unknown: uncertain. A front end
+	// the provider routes to directly (ProviderFront) needs no route.
 	route, subnet := routeResult{state: ReachUnknown}, ""
 	subnets := inventory.UniqueSorted(append(append([]string(nil), l.SubnetIDs...), g.Out(lbID, inventory.RelIn)...))
 	allPrivate := len(subnets) > 0
-	if len(subnets) == 0 {
+	if l.ProviderFront {
+		route, subnets = routeResult{state: Reachable, gateway: "provider front end"}, nil
+	} else if len(subnets) == 0 {
 		missing = append(missing, "load balancer "+lbID+" has no subnet recorded")
 	}
 	for _, sn := range subnets {
@@ -1061,10 +1064,7 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 			}
 		}
 	}
-	address := l.DNSName
-	if address == "" {
-		address = lbID
-	}
+	address := cmp.Or(l.DNSName, strings.Join(l.Addresses, ", "), lbID)
 	target := inst.ID
 	if !targeted {
 		target = "? (targets unknown) -> " + inst.ID
@@ -1075,8 +1075,15 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 		for _, id := range senders {
 			x := g.byID[id]
 			fws := inventory.UniqueSorted(append(append([]string(nil), x.LoadBalancer.Firewalls...), g.Out(id, inventory.RelProtectedBy)...))
-			nets, netsKnown := g.lbPrefixes(x.LoadBalancer, id)
-			st, v, w, m := g.admitsFromLB(instFWs, fws, nets, netsKnown, proto, pr)
+			var st Reach
+			var v, w string
+			var m []string
+			if passthrough(x.LoadBalancer) {
+				st, v, w, m = g.admitsInternet(instFWs, inst.Instance.PrivateIPs, proto, pr)
+			} else {
+				nets, netsKnown := g.lbPrefixes(x.LoadBalancer, id)
+				st, v, w, m = g.admitsFromLB(instFWs, fws, nets, netsKnown, proto, pr)
+			}
 			if st != NotReachable && (state == NotReachable || st == Reachable && state != Reachable) {
 				state, via, why, instMissing = st, v, w, m
 			}
@@ -1089,7 +1096,9 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 			e.Also = front.Via
 		}
 		hop := "? (route unknown)"
-		if route.state == Reachable {
+		if l.ProviderFront {
+			hop = "provider front end"
+		} else if route.state == Reachable {
 			hop = fmt.Sprintf("%s (%s %s) -> %s", route.gateway, route.table, route.destination, subnet)
 		}
 		e.Path = fmt.Sprintf("internet -> %s -> load balancer %s (%s) %s -> %s %s %s (%s)",
@@ -1219,7 +1228,10 @@ func (g *Graph) lbPrefixes(l *inventory.LoadBalancer, lbID string) (nets []netip
 			known = false
 		}
 	}
-	if l.NetworkID != "" {
+	for _, c := range l.SourceRanges {
+		add(c)
+	}
+	if l.NetworkID != "" && !l.ProviderFront {
 		if x := g.byID[l.NetworkID]; x != nil && x.Network != nil {
 			for _, c := range x.Network.CIDRs {
 				add(c)
@@ -1229,6 +1241,40 @@ func (g *Graph) lbPrefixes(l *inventory.LoadBalancer, lbID string) (nets []netip
 		}
 	}
 	return nets, known
+}
+
+// passthrough reports whether a load balancer hands its targets the
+// client's own address (a GCP external passthrough forwarding rule, an
+// Azure load balancer): its targets' firewalls must then admit the
+// internet itself, judged as for a public address, deny rules, priorities
+// and layers included.
+func passthrough(l *inventory.LoadBalancer) bool {
+	return l.ProviderFront && len(l.SourceRanges) == 0
+}
+
+// admitsInternet decides whether firewalls admit proto on ports from an
+// internet-wide source, for a target of a passthrough load balancer:
+// proven by an exposure of firewallExposures, uncertain by an unresolved
+// or partial one, or when no firewall could be judged.
+func (g *Graph) admitsInternet(firewalls, privateIPs []string, proto string, ports inventory.PortRange) (state Reach, via, why string, missing []string) {
+	v := g.firewallExposures(firewalls, privateIPs)
+	match := func(e Exposure) bool {
+		ep := inventory.NormalizeProtocol(e.Protocol)
+		if ep != inventory.ProtoAll && proto != inventory.ProtoAll && ep != proto {
+			return false
+		}
+		return e.Ports.From <= ports.To && ports.From <= e.Ports.To
+	}
+	if e, ok := broadest(v.exps, match); ok {
+		return Reachable, e.Via, describe(e), nil
+	}
+	if e, ok := broadest(append(append([]Exposure(nil), v.unresolved...), v.partial...), match); ok {
+		return ReachUnknown, e.Via, describe(e), v.missing
+	}
+	if v.anyUnknown {
+		return ReachUnknown, "", "firewalls unknown", v.missing
+	}
+	return NotReachable, "", "", nil
 }
 
 // admitsFromLB decides whether the instance's firewalls admit proto on

@@ -1,0 +1,99 @@
+package features
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/posture-dev/posture/internal/inventory"
+)
+
+// providerLBEstate: a load balancer whose public front end the provider
+// routes to directly (a GCP external forwarding rule, an Azure public
+// frontend IP) listens on TCP 3389 and forwards to i-app, which has no
+// public address and sits in a private subnet. i-app's two NSG layers
+// carry Azure's default rules, so only what admits the internet itself
+// lets a passthrough load balancer's clients in.
+func providerLBEstate(mut func(*inventory.LoadBalancer), subnetRules, nicRules []inventory.FirewallRule) []inventory.Resource {
+	defaults := []inventory.FirewallRule{
+		{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 65000, Protocol: "all", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"VirtualNetwork"}},
+		{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 65001, Protocol: "all", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"AzureLoadBalancer"}},
+		{Direction: inventory.Ingress, Action: inventory.Deny, Priority: 65500, Protocol: "all", Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"*"}},
+	}
+	nsg := func(id, layer string, rules []inventory.FirewallRule) inventory.Resource {
+		r := firewall(id, append(append([]inventory.FirewallRule(nil), rules...), defaults...)...)
+		r.Firewall.Layer = layer
+		return r
+	}
+	private := subnet("subnet-2")
+	private.Subnet.CIDR = "10.0.2.0/24"
+	app := instance("i-app", func(in *inventory.Instance) {
+		in.PublicIPs, in.PrivateIPs, in.SubnetID, in.Firewalls = nil, []string{"10.0.2.5"}, "subnet-2", []string{"nsg-subnet", "nsg-nic"}
+	})
+	lb := res("lb-1", inventory.KindLoadBalancer)
+	lb.Name = "rdp-lb"
+	lb.LoadBalancer = &inventory.LoadBalancer{Type: "load-balancer", Scheme: inventory.SchemeInternetFacing, ProviderFront: true,
+		Addresses: []string{"20.0.0.9"}, Listeners: []inventory.Listener{{Protocol: "TCP", Port: 3389}},
+		Targets: []inventory.LBTarget{{ID: "i-app", Port: 3389}}}
+	if mut != nil {
+		mut(lb.LoadBalancer)
+	}
+	for _, t := range lb.LoadBalancer.Targets {
+		lb.AddEdge(inventory.RelTargets, t.ID)
+	}
+	return []inventory.Resource{app, lb, private,
+		nsg("nsg-subnet", inventory.FirewallLayerSubnet, subnetRules), nsg("nsg-nic", inventory.FirewallLayerInterface, nicRules),
+		routeTable("rtb-2", false, []string{"subnet-2"}, natRoute), routeTable("rtb-main", true, nil)}
+}
+
+func TestReachabilityProviderFrontedLoadBalancer(t *testing.T) {
+	rdp := func(src string, action inventory.Action) []inventory.FirewallRule {
+		return []inventory.FirewallRule{{Direction: inventory.Ingress, Action: action, Priority: 100, Protocol: "tcp",
+			Ports: inventory.PortRange{From: 3389, To: 3389}, Sources: []string{src}}}
+	}
+	port3389 := inventory.PortRange{From: 3389, To: 3389}
+	const front = "internet -> provider front end -> load balancer rdp-lb (20.0.0.9) listener TCP 3389 (no security group) -> i-app tcp 3389"
+	tests := []struct {
+		name   string
+		estate []inventory.Resource
+		want   Reachability
+	}{
+		{
+			name:   "passthrough: both NSG layers admit RDP from the internet: exposed through the load balancer",
+			estate: providerLBEstate(nil, rdp("Internet", inventory.Allow), rdp("*", inventory.Allow)),
+			want: Reachability{Exposures: []Exposure{{Ports: port3389, Protocol: "tcp", Source: "0.0.0.0/0", Via: "nsg-nic", Address: "20.0.0.9",
+				Path: front + " (nsg-nic: allow tcp 3389 from * (also admitted by nsg-subnet))"}}},
+		},
+		{
+			name:   "passthrough: only the defaults (VirtualNetwork, AzureLoadBalancer) admit it: not exposed, the client's address is the internet's",
+			estate: providerLBEstate(nil, nil, nil),
+			want:   Reachability{},
+		},
+		{
+			name:   "passthrough: the NIC admits RDP from the internet but the subnet NSG denies it first: not exposed",
+			estate: providerLBEstate(nil, rdp("*", inventory.Deny), rdp("Internet", inventory.Allow)),
+			want:   Reachability{},
+		},
+		{
+			name:   "internal scheme: not exposed",
+			estate: providerLBEstate(func(l *inventory.LoadBalancer) { l.Scheme = inventory.SchemeInternal }, rdp("Internet", inventory.Allow), rdp("*", inventory.Allow)),
+			want:   Reachability{},
+		},
+		{
+			name: "proxy with source ranges: the instance admits the proxy's range: exposed",
+			estate: providerLBEstate(func(l *inventory.LoadBalancer) {
+				l.Type, l.SourceRanges = "external-proxy", []string{"35.191.0.0/16", "130.211.0.0/22"}
+			}, rdp("35.191.0.0/16", inventory.Allow), rdp("35.191.0.0/16", inventory.Allow)),
+			want: Reachability{Exposures: []Exposure{{Ports: port3389, Protocol: "tcp", Source: "0.0.0.0/0", Via: "nsg-nic", Address: "20.0.0.9",
+				Path: front + " (nsg-nic: allow tcp 3389 from 35.191.0.0/16)"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewGraph(tt.estate, nil).Reachability("i-app")
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("reachability (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
