@@ -18,7 +18,7 @@ func Scorable(k inventory.Kind) bool {
 	switch k {
 	case inventory.KindInstance, inventory.KindDatabase, inventory.KindBucket, inventory.KindUser,
 		inventory.KindRole, inventory.KindServiceAccount, inventory.KindAccessKey, inventory.KindAccount, inventory.KindCluster,
-		inventory.KindFunction:
+		inventory.KindFunction, inventory.KindQueue, inventory.KindKey:
 		return true
 	}
 	return false
@@ -129,6 +129,9 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		}
 		b.fromSignals(FImageOld, "patches.image_age", own)
 		b.fromSignals(FSecretInText, "passwords.secret_in_user_data", own)
+		b.vulnerabilities(g, r, own)
+		b.fromSignals(FMissingPatches, "patches.missing_security_patches", own)
+		b.privilegeContext(g, r, own, all)
 
 	case inventory.KindFunction:
 		// A function is exposed through a URL anyone may invoke, and runs
@@ -145,6 +148,8 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		}
 		b.fromSignals(FEOLEngine, "patches.eol_runtime", own)
 		b.fromSignals(FSecretInText, "passwords.secret_in_user_data", own)
+		b.vulnerabilities(g, r, own)
+		b.privilegeContext(g, r, own, all)
 
 	case inventory.KindDatabase:
 		state, _ := g.Reachability(r.ID).Any()
@@ -153,12 +158,21 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		b.fromSignals(FPublicDatabase, "ports.public_database", own)
 		b.fromSignals(FEOLEngine, "patches.eol_engine", own)
 		b.fromSignals(FDBTLSOff, "passwords.db_tls_not_enforced", own)
+		b.flag(FExposedNeighbour, len(g.ExposedUsers(r.ID)) > 0)
 
 	case inventory.KindBucket:
 		b.fromSignals(FPublicBucket, "privileges.public_bucket", own)
 		if r.Bucket == nil || len(r.Bucket.Unknown) > 0 {
 			b.unknown = true
 		}
+		b.flag(FExposedNeighbour, len(g.ExposedUsers(r.ID)) > 0)
+
+	case inventory.KindQueue, inventory.KindKey:
+		b.fromSignals(FPublicResPolicy, "privileges.public_resource_policy", own)
+		if r.Queue == nil && r.Key == nil {
+			b.unknown = true
+		}
+		b.flag(FExposedNeighbour, len(g.ExposedUsers(r.ID)) > 0)
 
 	case inventory.KindUser:
 		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
@@ -178,11 +192,13 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		}
 		b.fromSignals(FKeyOld, "passwords.access_key_old", keySigs)
 		b.fromSignals(FKeyUnused, "passwords.access_key_unused", keySigs)
+		b.privilegeContext(g, r, own, all)
 
 	case inventory.KindRole, inventory.KindServiceAccount:
 		b.fromSignals(FAdminEquivalent, "privileges.admin_equivalent", own)
 		b.fromSignals(FPrivEscalation, "privileges.privilege_escalation", own)
 		b.fromSignals(FRoleAnyone, "privileges.role_assumable_by_anyone", own)
+		b.privilegeContext(g, r, own, all)
 
 	case inventory.KindCluster:
 		if r.Cluster == nil {
@@ -190,6 +206,8 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 		}
 		b.fromSignals(FPublicK8sAPI, "ports.public_k8s_api", own)
 		b.fromSignals(FEOLKubernetes, "patches.eol_kubernetes", own)
+		b.vulnerabilities(g, r, own)
+		b.privilegeContext(g, r, own, all)
 
 	case inventory.KindAccessKey:
 		b.fromSignals(FKeyOld, "passwords.access_key_old", own)
@@ -204,4 +222,37 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 	b.flag(FUnknownData, b.unknown)
 	b.flag(FScopeGap, len(g.ScopeGaps(r)) > 0)
 	return Vector{Resource: r.ID, Values: b.values}
+}
+
+// vulnerabilities sets the scanner-finding features: KEV membership, a
+// high EPSS, a critical finding, and the highest EPSS probability. A feed
+// that is not in the store leaves max_epss unknown for a resource that has
+// findings (its signals are Unknown, which fromSignals reads).
+func (b *vectorBuilder) vulnerabilities(g *Graph, r *inventory.Resource, own []inventory.Signal) {
+	b.fromSignals(FKEVCVE, "patches.known_exploited_cve", own)
+	b.fromSignals(FHighEPSS, "patches.high_epss_cve", own)
+	b.fromSignals(FCriticalVuln, "patches.critical_vulnerability", own)
+	score, _, known := g.MaxEPSS(r)
+	if !known {
+		b.unknown = true
+	}
+	b.set(FMaxEPSS, score)
+}
+
+// privilegeContext sets what the resource can reach through its
+// identities: how many data stores it reads, and the highest privilege
+// one of them holds, graded from their own signals.
+func (b *vectorBuilder) privilegeContext(g *Graph, r *inventory.Resource, own []inventory.Signal, all map[string][]inventory.Signal) {
+	n := len(g.DataReach(r))
+	b.set(FDataReach, math.Min(math.Log1p(float64(n))/math.Log1p(100), 1))
+	level := 0.0
+	for _, id := range g.IdentitiesOf(r) {
+		sigs := all[id]
+		if id == r.ID {
+			sigs = own
+		}
+		level = max(level, privilegeLevel(g, id, sigs))
+	}
+	b.set(FObtainablePriv, level)
+	b.fromSignals(FExposedDataReach, "privileges.exposed_data_reach", own)
 }

@@ -11,12 +11,14 @@ package features
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
 // Graph indexes a snapshot's resources by id and their edges in both
-// directions. It is immutable once built and safe for concurrent readers.
+// directions. It is immutable once built (SetExploitation, called before the
+// graph is shared, aside) and safe for concurrent readers.
 type Graph struct {
 	byID  map[string]*inventory.Resource
 	order []string // resource ids, sorted
@@ -33,6 +35,11 @@ type Graph struct {
 	mainTable         map[string]string   // network id -> main route table
 	firewallUsers     map[string][]string // firewall id -> resources naming it in their attributes
 	lbsTargetsUnknown []string            // load balancers whose targets were not all read, sorted
+
+	exploits Exploitation // the feeds' view of the snapshot's CVEs
+
+	dataOnce sync.Once
+	dataIdx  *dataIndex // data reach, built on first use
 }
 
 // NewGraph indexes rs and gaps. Resources are copied (their attribute

@@ -436,6 +436,9 @@ var restrictingKeys = map[string]bool{
 	"aws:sourceowner": true, "aws:sourceip": true, "aws:principalorgid": true, "aws:principalorgpaths": true,
 	"aws:principalaccount": true, "aws:principalarn": true, "aws:userid": true, "aws:username": true,
 	"s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
+	// kms:CallerAccount pins a key policy's "*" to callers of one account
+	// (AWS-managed keys' policies use it).
+	"kms:calleraccount": true,
 }
 
 // equalityOperators are the condition operators that, with values free of
@@ -1180,6 +1183,45 @@ func privilegeEscalation() Detector {
 			}
 			ev["missing"] = strings.Join(missing, "; ")
 			return []inventory.Signal{d.unknown(r, ev)}
+		}
+		return nil
+	}
+	return d
+}
+
+// publicResourcePolicy: a queue's or key's resource policy lets anyone
+// (any AWS account, or the anonymous public) use it. Buckets have their
+// own signal, which also weighs ACLs and block public access.
+func publicResourcePolicy() Detector {
+	d := Detector{
+		ID: "privileges.public_resource_policy", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
+		Title: "Queue or key policy lets anyone use it",
+		Kinds: []inventory.Kind{inventory.KindQueue, inventory.KindKey},
+	}
+	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
+		var doc *inventory.PolicyDocument
+		var unknown bool
+		switch {
+		case r.Queue != nil:
+			doc, unknown = r.Queue.Policy, r.Queue.PolicyUnknown
+		case r.Key != nil:
+			doc, unknown = r.Key.Policy, r.Key.PolicyUnknown
+		default:
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": string(r.Kind) + " attributes not collected"})}
+		}
+		if name, st, note, public := publicStatement(doc); public {
+			ev := map[string]string{
+				"policy_statement": name,
+				"principal":        strings.Join(append(append([]string(nil), st.Principals...), st.NotPrincipals...), ","),
+				"actions":          strings.Join(append(append([]string(nil), st.Actions...), st.NotActions...), ","),
+			}
+			if note != "" {
+				ev["notes"] = note
+			}
+			return []inventory.Signal{d.signal(r, ev)}
+		}
+		if unknown {
+			return []inventory.Signal{d.unknown(r, map[string]string{"missing": "resource policy could not be read"})}
 		}
 		return nil
 	}

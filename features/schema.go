@@ -80,13 +80,23 @@ const (
 	FDBTLSOff          = "db_tls_not_enforced"
 	FEOLKubernetes     = "eol_kubernetes"
 	FSecretInText      = "secret_in_text"
+	FKEVCVE            = "known_exploited_cve"
+	FHighEPSS          = "high_epss_cve"
+	FMaxEPSS           = "max_epss"
+	FCriticalVuln      = "critical_vulnerability"
+	FMissingPatches    = "missing_security_patches"
+	FPublicResPolicy   = "public_resource_policy"
+	FDataReach         = "data_reach"
+	FObtainablePriv    = "obtainable_privilege"
+	FExposedNeighbour  = "exposed_neighbour"
+	FExposedDataReach  = "exposed_data_reach"
 	FUnknownData       = "unknown_data"
 	FScopeGap          = "scope_gap"
 )
 
 // Current is the schema the extractor writes.
 var Current = Schema{
-	Version: "4",
+	Version: "5",
 	Features: []Feature{
 		{FInternetExposed, inventory.Ports, "", "some port of the resource is reachable from the internet through a real path, or anyone may invoke the function's URL", "0/1"},
 		{FAdminPortInternet, inventory.Ports, "ports.admin_port_internet", "an admin port (SSH, RDP, WinRM, VNC) is reachable from the internet", "0/1"},
@@ -115,6 +125,16 @@ var Current = Schema{
 		{FDBTLSOff, inventory.Passwords, "passwords.db_tls_not_enforced", "the database accepts connections without TLS", "0/1"},
 		{FEOLKubernetes, inventory.Patches, "patches.eol_kubernetes", "the cluster's Kubernetes version is past its end of standard support", "0/1"},
 		{FSecretInText, inventory.Passwords, "passwords.secret_in_user_data", "a credential was found in the resource's user data, startup script or function environment", "0/1"},
+		{FKEVCVE, inventory.Patches, "patches.known_exploited_cve", "an open scanner finding on the resource is a CVE in the CISA KEV catalogue", "0/1"},
+		{FHighEPSS, inventory.Patches, "patches.high_epss_cve", "an open finding not in KEV has an EPSS probability of at least 0.1", "0/1"},
+		{FMaxEPSS, inventory.Patches, "", "the highest EPSS probability (exploitation activity in the next 30 days) among the resource's open findings", "probability 0..1"},
+		{FCriticalVuln, inventory.Patches, "patches.critical_vulnerability", "an open finding is critical (CVSS ≥ 9.0 or rated critical) with a fix available", "0/1"},
+		{FMissingPatches, inventory.Patches, "patches.missing_security_patches", "the patch manager reports missing or failed patches", "0/1"},
+		{FPublicResPolicy, inventory.Privileges, "privileges.public_resource_policy", "a queue's or key's resource policy lets anyone use it", "0/1"},
+		{FDataReach, inventory.Privileges, "", "how many data stores (buckets, databases, queues, keys, vaults) the resource's identities can read", "min(log1p(n)/log1p(100),1)"},
+		{FObtainablePriv, inventory.Privileges, "", "the highest privilege the resource's identities hold: 1 admin-equivalent, 2/3 an escalation pattern, 1/3 reads data, 0 none of these", "0, 1/3, 2/3, 1"},
+		{FExposedNeighbour, inventory.Ports, "", "an internet-exposed instance or function can read this data store through its identity", "0/1"},
+		{FExposedDataReach, inventory.Privileges, "privileges.exposed_data_reach", "an internet-exposed instance or function can read data stores through its identity", "0/1"},
 		{FUnknownData, "", "", "a fact about this resource could not be read (a Gap): unknown, not safe", "0/1"},
 		{FScopeGap, "", "", "the resource's account or region has gaps in this snapshot", "0/1"},
 	},
@@ -133,7 +153,8 @@ type Vector struct {
 // path; closing a public function URL removes the function's exposure and
 // its exposed admin role; moving a function to a supported runtime clears
 // eol_engine, which a function's eol_runtime sets as a database's
-// eol_engine does.
+// eol_engine does; the grade of obtainable privilege falls with the admin
+// or escalation signal that set it.
 var derivedClearedBy = map[string][]inventory.SignalID{
 	FSSRFAdminPath:    {"passwords.imdsv1_exposed", "privileges.exposed_admin_role"},
 	FIMDSv1:           {"passwords.imdsv1_exposed"},
@@ -141,6 +162,12 @@ var derivedClearedBy = map[string][]inventory.SignalID{
 	FInternetExposed:  {"ports.public_function_url"},
 	FExposedAdminRole: {"ports.public_function_url"},
 	FEOLEngine:        {"patches.eol_runtime"},
+	FExposedDataReach: {"ports.public_function_url"},
+	// The privilege an identity holds is graded from its admin and
+	// escalation signals, or, on an instance or function, from the admin
+	// role it holds: removing them removes the grade (what it still reads
+	// is not re-derived, so the what-if errs towards a larger drop).
+	FObtainablePriv: {"privileges.exposed_admin_role", "privileges.admin_equivalent", "privileges.privilege_escalation"},
 }
 
 // ClearedBy returns the positions of the features that fixing signal sig

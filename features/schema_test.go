@@ -33,7 +33,7 @@ func TestClearedBy(t *testing.T) {
 	if got := names(Current.ClearedBy("patches.eol_engine")); !slices.Equal(got, []string{FEOLEngine}) {
 		t.Errorf("upgrading a database engine clears %v, want [%s]", got, FEOLEngine)
 	}
-	want = []string{FInternetExposed, FExposedAdminRole}
+	want = []string{FInternetExposed, FExposedAdminRole, FExposedDataReach}
 	slices.Sort(want)
 	if got := names(Current.ClearedBy("ports.public_function_url")); !slices.Equal(got, want) {
 		t.Errorf("closing a public function URL clears %v, want %v", got, want)

@@ -33,8 +33,10 @@ func Catalogue() []Detector {
 		publicFunctionURL(),
 		openFirewallUnattached(),
 		publicBucket(),
+		publicResourcePolicy(),
 		adminEquivalent(),
 		exposedAdminRole(),
+		exposedDataReach(),
 		privilegeEscalation(),
 		roleAssumableByAnyone(),
 		crossAccountTrust(),
@@ -52,6 +54,10 @@ func Catalogue() []Detector {
 		eolEngine(),
 		eolKubernetes(),
 		eolRuntime(),
+		knownExploitedCVE(),
+		highEPSSCVE(),
+		criticalVulnerability(),
+		missingSecurityPatches(),
 		dbAutoMinorUpgradeOff(),
 	}
 }

@@ -51,6 +51,16 @@ const (
 	rAdminRole
 	rOverPrivileged
 	rSecretInUserData
+	rScannerCoverage
+	rKEVGivenHighCVE
+	rKEVMedianEPSS
+	rNonKEVHighEPSS
+	rCriticalGivenHigh
+	rFixAvailable
+	rPatchManaged
+	rMissingPatchesClean
+	rLateralGivenOverPriv
+	rDataStoresMean
 	// databases
 	rDBPublicFlag
 	rDBReachableGivenPublic
@@ -120,6 +130,16 @@ var rateTable = [numRates]Rate{
 	rAdminRole:             {"EC2 instances whose role allows full account takeover (admin-equivalent)", 0.024, datadog25, GradeTrueCopy},
 	rOverPrivileged:        {"EC2 instances over-privileged (takeover, lateral movement or excessive data access); not a feature, drives stolen-credential impact", 0.194, datadog25, GradeTrueCopy},
 	rSecretInUserData:      {"share of instances whose user data holds a credential (read through the same SSRF → IMDSv1 path as role credentials, then abused as a leaked key)", 0.03, "no published figure found", GradeAssumption},
+	rScannerCoverage:       {"instances a vulnerability scanner (Inspector2, OS Config, Defender) reports on; the rest show no findings", 0.50, "no published figure found", GradeAssumption},
+	rKEVGivenHighCVE:       {"CVSS ≥ 7 CVEs listed in CISA KEV (208 of 14,928)", 0.0139, "data/cve_features.csv", GradeComputed},
+	rKEVMedianEPSS:         {"median EPSS of KEV CVEs; a KEV CVE's EPSS is drawn from the deciles of the 1,556 scored (0.003, 0.030, 0.072, 0.171, 0.318, 0.555, 0.768, 0.878, 0.963, 0.997, 1.0)", 0.555, "data/kev_epss_cvss.csv (2026-08-22)", GradeComputed},
+	rNonKEVHighEPSS:        {"CVSS ≥ 7 CVEs outside KEV with EPSS ≥ 0.1 (uniform 0.1–0.5; the rest log-uniform 0.0004–0.1), chosen so a CVSS ≥ 7 CVE's mean 30-day exploitation is ≈3.9 % as EPSS v3 reports", 0.05, "no published figure found; calibrated to Jacobs et al. 2023", GradeAssumption},
+	rCriticalGivenHigh:     {"CVSS ≥ 7 CVEs that are critical (CVSS ≥ 9.0)", 0.208, "data/cve_features.csv", GradeComputed},
+	rFixAvailable:          {"scanner findings with a fix available", 0.90, "no published figure found", GradeAssumption},
+	rPatchManaged:          {"instances whose OS patch state a patch manager (SSM) reports", 0.50, "no published figure found", GradeAssumption},
+	rMissingPatchesClean:   {"patch-managed instances without high/critical CVEs that still miss some patches", 0.20, "no published figure found", GradeAssumption},
+	rLateralGivenOverPriv:  {"EC2 instances whose role allows lateral movement (graded as an escalation pattern); the rest of the over-privileged read data", 0.038, datadog25, GradeTrueCopy},
+	rDataStoresMean:        {"mean number of data stores an instance role that reads data can read (geometric)", 5, "no published figure found", GradeAssumption},
 
 	rDBPublicFlag:           {"managed databases flagged publicly accessible", 0.05, "no published figure found", GradeAssumption},
 	rDBReachableGivenPublic: {"publicly accessible databases whose firewall admits the internet", 0.50, "no published figure found", GradeAssumption},
@@ -171,7 +191,7 @@ func Rates() []Rate { return slices.Clone(rateTable[:]) }
 func rate(id rateID) float64 { return rateTable[id].Value }
 
 // BootstrapAssumptions states how the simulator combines its rates.
-const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found.`
+const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found. Schema 5: an instance carries high/critical (CVSS ≥ 7) CVEs at the prevalence measured on exposed hosts, old images likelier (assumed alike on hosts that are not exposed, where no remote vector uses them); each CVE is in KEV at the rate computed from data/cve_features.csv, with an EPSS drawn from the KEV deciles or, outside KEV, from an assumed distribution whose mean matches the 3.9 % EPSS v3 reports; against an exposed host each CVE is exploited within 30 days with its EPSS probability (activity anywhere stands in for activity against this host). Findings are visible only where a scanner reports (an assumed half), patch state where a patch manager reports. The latent over-privileged role of an instance is now visible: admin (obtainable_privilege 1), lateral movement (2/3), data access (1/3, with data_reach drawn). public_resource_policy (queues, keys) is not drawn (no queues or keys in the mix), and neither is exposed_neighbour (a data store an exposed instance's role reads): drawn, its vector (that instance's averaged compromise chance) was learnt as a log-odds lift that, added to a public bucket's, put the bucket at 0.89 where the simulator's own combination gives 0.34. A logistic model adds log-odds; independent vectors combine as 1 − Π(1 − p_i); a model that combines them so is issue 5's. Their weights stay 0 until then. Every weight is held at or above 0.`
 
 // BootstrapP draws n synthetic resources, columns in features.Current
 // order, and each one's probability p of being materially compromised
@@ -205,6 +225,7 @@ type cols struct {
 	exposed, adminPort, dbPort, publicDB, publicBucket, adminEq, exposedAdmin, ssrfAdminPath, holdsAdmin,
 	noMFA, keyOld, keyUnused, rootKeys, rootNoMFA, weakPolicy, imdsv1, imdsv1Exposed,
 	imageAge, imageOld, eol, secret, unknown, scopeGap int
+	kev, highEPSS, maxEPSS, critical, missingPatches, dataReach, obtainable, exposedNeighbour, exposedDataReach int
 }
 
 func resolve(s features.Schema) (cols, error) {
@@ -225,6 +246,10 @@ func resolve(s features.Schema) (cols, error) {
 		{features.FImageAge, &c.imageAge}, {features.FImageOld, &c.imageOld},
 		{features.FEOLEngine, &c.eol}, {features.FSecretInText, &c.secret}, {features.FUnknownData, &c.unknown},
 		{features.FScopeGap, &c.scopeGap},
+		{features.FKEVCVE, &c.kev}, {features.FHighEPSS, &c.highEPSS}, {features.FMaxEPSS, &c.maxEPSS},
+		{features.FCriticalVuln, &c.critical}, {features.FMissingPatches, &c.missingPatches},
+		{features.FDataReach, &c.dataReach}, {features.FObtainablePriv, &c.obtainable},
+		{features.FExposedNeighbour, &c.exposedNeighbour}, {features.FExposedDataReach, &c.exposedDataReach},
 	} {
 		if *f.dst = s.Index(f.name); *f.dst < 0 {
 			return c, fmt.Errorf("schema %s has no feature %q that the simulator draws", s.Version, f.name)
@@ -252,7 +277,10 @@ func bootstrapRisk(n int, seed int64) ([][]float64, []float64, error) {
 	// Secrets in user data draw from their own stream, so adding the
 	// column left every other draw of the rows stream as it was.
 	secrets := rand.New(rand.NewPCG(uint64(seed), 0x7365637265747321)) // secrets stream
-	s := sim{c: c, rng: rng, secrets: secrets, d: len(features.Current.Features)}
+	// Findings, patch state and data reach (schema 5) draw from a third
+	// stream, for the same reason.
+	vulns := rand.New(rand.NewPCG(uint64(seed), 0x76756c6e73353521)) // schema 5 stream
+	s := sim{c: c, rng: rng, secrets: secrets, vulns: vulns, d: len(features.Current.Features)}
 	X := make([][]float64, n)
 	p := make([]float64, n)
 	for i := range X {
@@ -274,7 +302,39 @@ type sim struct {
 	c       cols
 	rng     *rand.Rand
 	secrets *rand.Rand
+	vulns   *rand.Rand
 	d       int
+}
+
+// vbern draws from the schema 5 stream.
+func (s sim) vbern(p float64) bool { return s.vulns.Float64() < p }
+
+// kevEPSSDeciles are the deciles of the EPSS scores of the 1,556 KEV CVEs
+// in data/kev_epss_cvss.csv (2026-08-22), for rKEVMedianEPSS.
+var kevEPSSDeciles = [...]float64{0.0025, 0.0301, 0.0721, 0.1709, 0.3176, 0.5553, 0.7681, 0.8782, 0.9633, 0.9972, 1.0}
+
+// cve is one drawn CVSS ≥ 7 finding.
+type cve struct {
+	kev, critical, fix bool
+	epss               float64
+}
+
+// drawCVE draws a CVSS ≥ 7 CVE: KEV membership, then its EPSS from the
+// KEV deciles or the assumed non-KEV distribution.
+func (s sim) drawCVE() cve {
+	c := cve{kev: s.vbern(rate(rKEVGivenHighCVE)), critical: s.vbern(rate(rCriticalGivenHigh)), fix: s.vbern(rate(rFixAvailable))}
+	u := s.vulns.Float64()
+	switch {
+	case c.kev:
+		pos := u * float64(len(kevEPSSDeciles)-1)
+		i := min(int(pos), len(kevEPSSDeciles)-2)
+		c.epss = kevEPSSDeciles[i] + (pos-float64(i))*(kevEPSSDeciles[i+1]-kevEPSSDeciles[i])
+	case u < rate(rNonKEVHighEPSS):
+		c.epss = 0.1 + 0.4*s.vulns.Float64()
+	default:
+		c.epss = 0.0004 * math.Pow(0.1/0.0004, s.vulns.Float64())
+	}
+	return c
 }
 
 func (s sim) bern(p float64) bool { return s.rng.Float64() < p }
@@ -341,6 +401,7 @@ func (s sim) derive(x []float64) {
 	x[c.exposedAdmin] = x[c.exposed] * x[c.holdsAdmin]
 	x[c.imdsv1Exposed] = x[c.exposed] * x[c.imdsv1]
 	x[c.ssrfAdminPath] = x[c.exposed] * x[c.imdsv1] * x[c.holdsAdmin]
+	x[c.exposedDataReach] = x[c.exposed] * b2f(x[c.dataReach] > 0)
 }
 
 func (s sim) instance(f *facts) []float64 {
@@ -364,6 +425,21 @@ func (s sim) instance(f *facts) []float64 {
 	imageOld := age > 180.0/365
 	secret := s.secrets.Float64() < rate(rSecretInUserData)
 
+	// What the role reaches (schema 5): admin reads everything; of the
+	// other over-privileged roles, the lateral-movement share holds an
+	// escalation pattern, the rest read data stores.
+	level, stores := 0.0, 0
+	switch {
+	case admin:
+		level, stores = 1, 1+int(s.vulns.ExpFloat64()*4*rate(rDataStoresMean))
+	case overPriv && s.vbern(rate(rLateralGivenOverPriv)/(rate(rOverPrivileged)-rate(rAdminRole))):
+		level = 2.0 / 3
+	case overPriv:
+		level, stores = 1.0/3, 1+int(s.vulns.ExpFloat64()*(rate(rDataStoresMean)-1))
+	}
+	f.x[c.obtainable] = level
+	f.x[c.dataReach] = math.Min(math.Log1p(float64(stores))/math.Log1p(100), 1)
+
 	f.x[c.exposed] = b2f(exposed)
 	f.x[c.adminPort] = b2f(adminPort)
 	f.x[c.dbPort] = b2f(dbPort)
@@ -372,7 +448,40 @@ func (s sim) instance(f *facts) []float64 {
 	f.x[c.imageAge] = age
 	f.x[c.imageOld] = b2f(imageOld)
 	f.x[c.secret] = b2f(secret)
-	f.maskable = [][]int{{c.exposed, c.adminPort, c.dbPort}, {c.holdsAdmin}, {c.imdsv1}, {c.imageAge, c.imageOld}, {c.secret}}
+	f.maskable = [][]int{{c.exposed, c.adminPort, c.dbPort}, {c.holdsAdmin, c.obtainable, c.dataReach}, {c.imdsv1}, {c.imageAge, c.imageOld}, {c.secret}}
+
+	// Findings: high/critical CVEs at the prevalence Unit 42 measured on
+	// exposed hosts (assumed alike on the rest), old images likelier;
+	// seen only where a scanner reports.
+	pOld := math.Exp(-(180.0 / 365) / mean)
+	young := rate(rVulnExposed) / (pOld*rate(rVulnOldFactor) + (1 - pOld))
+	pv := young
+	if imageOld {
+		pv = young * rate(rVulnOldFactor)
+	}
+	var cves []cve
+	if s.vbern(pv) {
+		for range int(rate(rCVEsPerVulnHost)) {
+			cves = append(cves, s.drawCVE())
+		}
+	}
+	if s.vbern(rate(rScannerCoverage)) {
+		for _, v := range cves {
+			f.x[c.kev] = max(f.x[c.kev], b2f(v.kev))
+			f.x[c.highEPSS] = max(f.x[c.highEPSS], b2f(!v.kev && v.epss >= 0.1))
+			f.x[c.critical] = max(f.x[c.critical], b2f(v.critical && v.fix))
+			f.x[c.maxEPSS] = max(f.x[c.maxEPSS], v.epss)
+		}
+		f.maskable = append(f.maskable, []int{c.kev, c.highEPSS, c.critical, c.maxEPSS})
+	}
+	if s.vbern(rate(rPatchManaged)) {
+		missing := false
+		for _, v := range cves {
+			missing = missing || v.fix
+		}
+		f.x[c.missingPatches] = b2f(missing || s.vbern(rate(rMissingPatchesClean)))
+		f.maskable = append(f.maskable, []int{c.missingPatches})
+	}
 
 	var v []float64
 	if adminPort {
@@ -382,16 +491,12 @@ func (s sim) instance(f *facts) []float64 {
 		v = append(v, rate(rWeakSelfHostedDBAuth)*rate(rPostgresHoneypot))
 	}
 	if exposed {
-		// Keep 11 % vulnerable overall among exposed hosts, old images
-		// rVulnOldFactor times likelier.
-		pOld := math.Exp(-(180.0 / 365) / mean)
-		young := rate(rVulnExposed) / (pOld*rate(rVulnOldFactor) + (1 - pOld))
-		pv := young
-		if imageOld {
-			pv = young * rate(rVulnOldFactor)
+		// Each CVE is exploited against the exposed host within 30 days
+		// with its EPSS probability (exploitation activity anywhere in
+		// the next 30 days stands in for activity against this host).
+		for _, cv := range cves {
+			v = append(v, cv.epss)
 		}
-		exploit := 1 - math.Pow(1-rate(rCVEExploited30d), rate(rCVEsPerVulnHost))
-		v = append(v, pv*exploit)
 		// SSRF → IMDSv1 → role credentials, and the user data beside
 		// them: one flaw, so one vector, material when the role grants
 		// something or the user data holds a credential (abused as a
@@ -453,7 +558,13 @@ func (s sim) user(f *facts, console bool) []float64 {
 	f.x[c.adminEq] = b2f(admin)
 	f.x[c.keyOld] = b2f(old)
 	f.x[c.keyUnused] = b2f(unused)
-	f.maskable = [][]int{{c.adminEq}, {c.keyOld, c.keyUnused}}
+	if admin {
+		// As the extractor sets them: an admin reads every data store.
+		stores := 1 + int(s.vulns.ExpFloat64()*4*rate(rDataStoresMean))
+		f.x[c.obtainable] = 1
+		f.x[c.dataReach] = math.Min(math.Log1p(float64(stores))/math.Log1p(100), 1)
+	}
+	f.maskable = [][]int{{c.adminEq, c.obtainable, c.dataReach}, {c.keyOld, c.keyUnused}}
 
 	leak := rate(rKeyLeakYoung)
 	if old {

@@ -33,11 +33,16 @@ func TestBootstrapDeterministicAndShaped(t *testing.T) {
 			t.Fatalf("row %d has %d columns, schema has %d", i, len(row), d)
 		}
 		for j, v := range row {
-			if j == age {
+			switch name := features.Current.Features[j].Name; {
+			case j == age:
 				if v < 0 || v > 10 {
 					t.Errorf("row %d image age %v outside 0..10 years", i, v)
 				}
-			} else if v != 0 && v != 1 {
+			case name == features.FMaxEPSS || name == features.FDataReach || name == features.FObtainablePriv:
+				if v < 0 || v > 1 {
+					t.Errorf("row %d column %s = %v outside 0..1", i, name, v)
+				}
+			case v != 0 && v != 1:
 				t.Errorf("row %d column %s = %v, want 0 or 1", i, features.Current.Features[j].Name, v)
 			}
 		}

@@ -36,6 +36,9 @@ func (m *Model) WriteCard(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "## How it was trained\n\n")
 	fmt.Fprintf(&b, "Logistic regression on standardised features (gorgonia expression graph, float64), class-weighted binary cross-entropy, L2 1e-4 on weights, Adam (step 0.01, divided by 5 after each plateau of 5 epochs without validation improvement, at most twice, then stop), mini-batches of 256. ")
+	if m.NonNegative {
+		fmt.Fprintf(&b, "Every weight is held at or above 0 (projected gradient): each feature is a risk factor, so fixing or accepting a signal never raises the risk, and correlated features cannot trade a positive weight for a negative one. ")
+	}
 	if soft {
 		fmt.Fprintf(&b, "Positive weight w₊ = %.3g (expected negatives/expected positives, capped at 20). A soft target is weighted as the expectation of the class-weighted loss over a label drawn from Bernoulli(p): row weight 1 + (w₊−1)·p on target w₊·p / (1 + (w₊−1)·p), which is the usual class weighting when p is 0 or 1. The weighting only shifts the intercept of a correctly specified model; for this one it gives riskier rows more say, and Platt scaling removes the shift. ", p.PosWeight)
 		fmt.Fprintf(&b, "Rows are split at random (no classes to stratify soft targets by) into 70 %% training, 15 %% validation (early stopping, keeping the best epoch: %d of %d epochs run) and 15 %% test; Platt scaling is then fitted to the validation split's soft targets: risk = sigmoid(%.4f·z %+.4f).\n\n",

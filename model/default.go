@@ -19,8 +19,9 @@ func TrainDefault(ctx context.Context, seed int64, now func() time.Time) (*Model
 		return nil, fmt.Errorf("bootstrap training data: %w", err)
 	}
 	m, err := Train(ctx, X, p, TrainOptions{
-		Seed: seed,
-		Now:  now,
+		Seed:        seed,
+		Now:         now,
+		NonNegative: true,
 		Provenance: Provenance{
 			Source:  BootstrapSource,
 			Command: fmt.Sprintf("model.TrainDefault(ctx, %d) (go test ./model -run TestShippedModel -update-model)", seed),

@@ -34,6 +34,10 @@ type Model struct {
 	Bias          float64     `json:"bias"`
 	Mean          []float64   `json:"mean"`
 	Std           []float64   `json:"std"` // 1 where a feature was constant in training
+	// NonNegative: every weight was held at or above 0 in training, so no
+	// fact raises a feature and lowers the risk: fixing or accepting a
+	// signal never makes a resource look riskier.
+	NonNegative bool `json:"non_negative,omitempty"`
 	Calibration   Calibration `json:"calibration"`
 	Provenance    Provenance  `json:"provenance"`
 	Metrics       Metrics     `json:"metrics"`

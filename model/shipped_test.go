@@ -69,16 +69,31 @@ func TestShippedModel(t *testing.T) {
 		x[s.Index(features.FImageAge)] = 0.25
 		return x
 	}
-	toxic := instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed, features.FHoldsAdminRole, features.FExposedAdminRole,
-		features.FSSRFAdminPath)
+	// An admin role also reads every data store (schema 5), as the
+	// extractor sets it.
+	admin := []string{features.FHoldsAdminRole, features.FObtainablePriv}
+	withData := func(x []float64) []float64 {
+		if x[s.Index(features.FHoldsAdminRole)] == 1 {
+			x[s.Index(features.FDataReach)] = 0.5
+			x[s.Index(features.FExposedDataReach)] = x[s.Index(features.FInternetExposed)]
+		}
+		return x
+	}
+	toxic := withData(instance(append([]string{features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed, features.FExposedAdminRole,
+		features.FSSRFAdminPath}, admin...)...))
+	kev := func(set ...string) []float64 {
+		x := instance(set...)
+		x[s.Index(features.FMaxEPSS)] = 0.94
+		return x
+	}
 	for _, tt := range []struct {
 		risky, twin       string
 		riskyVec, twinVec []float64
 	}{
 		{"exposed + IMDSv1 + admin role", "the same with IMDSv2", toxic,
-			instance(features.FInternetExposed, features.FHoldsAdminRole, features.FExposedAdminRole)},
+			withData(instance(append([]string{features.FInternetExposed, features.FExposedAdminRole}, admin...)...))},
 		{"exposed + IMDSv1 + admin role", "the same not exposed", toxic,
-			instance(features.FIMDSv1, features.FHoldsAdminRole)},
+			withData(instance(append([]string{features.FIMDSv1}, admin...)...))},
 		{"exposed + IMDSv1 + admin role", "the same without the admin role", toxic,
 			instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed)},
 		{"exposed + IMDSv1 + admin role", "its safe twin (IMDSv2, no admin role)", toxic,
@@ -86,6 +101,8 @@ func TestShippedModel(t *testing.T) {
 		{"exposed IMDSv1 instance with a secret in user data", "the same without",
 			instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed, features.FSecretInText),
 			instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed)},
+		{"exposed instance with a KEV CVE (EPSS 0.94)", "the same without findings",
+			kev(features.FInternetExposed, features.FKEVCVE, features.FCriticalVuln), instance(features.FInternetExposed)},
 		{"public database reachable from the internet", "its private twin",
 			vec(features.FPublicDatabase, features.FDBPortInternet, features.FInternetExposed), vec()},
 		{"console user without MFA and an access key over 90 days", "its twin with MFA and a new key",

@@ -25,6 +25,11 @@ type TrainOptions struct {
 	L2           float64         // penalty on weights (not bias); default 1e-4; negative for none
 	PosWeight    float64         // weight of a positive row in the loss (1 for none); 0 = neg/pos capped at MaxPosWeight
 	MaxPosWeight float64         // default 20
+	// NonNegative holds every weight at or above 0 (projected gradient:
+	// negative weights are set to 0 after each step). Every feature is a
+	// risk factor, so a negative weight is an artefact of correlated
+	// features, and it would let a fix raise the predicted risk.
+	NonNegative bool
 	ValFraction  float64         // early stopping and calibration; default 0.15
 	TestFraction float64         // held out for Metrics only; default 0.15
 	Provenance   Provenance      // Source, Command, Notes are kept; Rows, Positives, Seed, Trained are filled in
@@ -117,6 +122,7 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 		SchemaHash:    opts.Schema.Hash(),
 		FeatureNames:  opts.Schema.Names(),
 		Calibration:   Calibration{A: 1},
+		NonNegative:   opts.NonNegative,
 	}
 	m.Mean, m.Std = standardisation(X, trainIdx, d)
 
@@ -377,6 +383,13 @@ func fit(ctx context.Context, m *Model, X [][]float64, y []float64, trainIdx, va
 			}
 			if err := solver.Step(G.NodesToValueGrads(learnables)); err != nil {
 				return epoch, best, fmt.Errorf("epoch %d: adam step: %w", epoch, err)
+			}
+			if opts.NonNegative {
+				for j, v := range w.Value().Data().([]float64) {
+					if v < 0 {
+						w.Value().Data().([]float64)[j] = 0
+					}
+				}
 			}
 			vm.Reset()
 		}

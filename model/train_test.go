@@ -142,8 +142,11 @@ func TestTrainSoftTargets(t *testing.T) {
 		t.Errorf("provenance %+v: want probability targets, no positive count, a mean target", m1.Provenance)
 	}
 	mt := m1.Metrics
-	if mt.ROCAUC < 0.7 || mt.OracleROCAUC < mt.ROCAUC-0.02 || mt.TargetMAE <= 0 || mt.TargetLogLoss < mt.TargetEntropy {
-		t.Errorf("metrics %+v: want ROC-AUC ≥ 0.7 and near the oracle's, log-loss against p above its floor", mt)
+	// The oracle's p takes four values, so its ROC-AUC counts many ties as
+	// half; the model breaks them with tiny weights on the other columns
+	// and may land above it by chance. Below it is what would be wrong.
+	if mt.ROCAUC < 0.7 || mt.ROCAUC < mt.OracleROCAUC-0.02 || mt.TargetMAE <= 0 || mt.TargetLogLoss < mt.TargetEntropy {
+		t.Errorf("metrics %+v: want ROC-AUC ≥ 0.7 and not below the oracle's, log-loss against p above its floor", mt)
 	}
 	// Soft targets carry the exact risks: the model should recover them.
 	a := features.Current.Index(features.FAdminPortInternet)
@@ -183,8 +186,11 @@ func TestRowWeightIsExpectedClassWeightedLoss(t *testing.T) {
 
 // TestTrainConverges compares the trained weights with the exact minimiser
 // of the same loss on the same training rows, found by Newton's method.
+// Early stopping keeps the epoch best on the validation split, so the rows
+// must be many enough for its optimum to be the training rows' (at 30,000,
+// rare columns such as unknown_data stopped 0.04 short).
 func TestTrainConverges(t *testing.T) {
-	X, p, err := BootstrapP(30000, 11)
+	X, p, err := BootstrapP(60000, 11)
 	if err != nil {
 		t.Fatal(err)
 	}

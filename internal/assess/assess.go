@@ -58,6 +58,10 @@ type Options struct {
 	// MuteAt is when the mutelist's expiries are judged: the wall clock,
 	// not the snapshot's time. Zero means the snapshot's time.
 	MuteAt time.Time
+	// Exploitation is what the KEV and EPSS feeds say about the
+	// snapshot's CVEs (features.CVEs); without it every scanner finding's
+	// exploitation is unknown.
+	Exploitation features.Exploitation
 }
 
 // Run assesses resources as of now (the snapshot's time, so re-scoring an
@@ -72,6 +76,7 @@ func RunWith(resources []inventory.Resource, gaps []inventory.Gap, m *model.Mode
 		return nil, err
 	}
 	g := features.NewGraph(resources, gaps)
+	g.SetExploitation(o.Exploitation)
 	sigs := features.Detect(g, now)
 	muteAt := o.MuteAt
 	if muteAt.IsZero() {
@@ -273,6 +278,22 @@ func graphFact(g *features.Graph, r *inventory.Resource, feature string, sigs []
 	case features.FImageAge:
 		if r.Instance != nil && !r.Instance.ImageCreated.IsZero() {
 			return fmt.Sprintf("Image %s created %s", r.Instance.ImageID, r.Instance.ImageCreated.UTC().Format("2006-01-02"))
+		}
+	case features.FMaxEPSS:
+		if score, cve, known := g.MaxEPSS(r); known && cve != "" {
+			return fmt.Sprintf("Its likeliest-exploited open finding, %s, has EPSS %.3f (exploitation activity in the next 30 days)", cve, score)
+		}
+	case features.FDataReach:
+		if stores := g.DataReach(r); len(stores) > 0 {
+			return fmt.Sprintf("Its identity can read %d data store(s), e.g. %s", len(stores), shortID(stores[0]))
+		}
+	case features.FObtainablePriv:
+		if ids := g.IdentitiesOf(r); len(ids) > 0 {
+			return "Holds privileged permissions through " + shortID(ids[0])
+		}
+	case features.FExposedNeighbour:
+		if users := g.ExposedUsers(r.ID); len(users) > 0 {
+			return fmt.Sprintf("Internet-exposed %s can use it through its identity", shortID(users[0]))
 		}
 	case features.FUnknownData:
 		return "Some facts about it could not be read (a gap): unknown, not safe"

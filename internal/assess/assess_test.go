@@ -281,10 +281,10 @@ func TestClearSuppressed(t *testing.T) {
 			[]string{features.FIMDSv1, features.FIMDSv1Exposed}},
 		{"both feeders suppressed",
 			[]inventory.Signal{sig("passwords.imdsv1_exposed", false, muted), sig("privileges.exposed_admin_role", false, muted)},
-			[]string{features.FExposedAdminRole, features.FSSRFAdminPath, features.FHoldsAdminRole, features.FIMDSv1, features.FIMDSv1Exposed}},
+			[]string{features.FExposedAdminRole, features.FSSRFAdminPath, features.FHoldsAdminRole, features.FIMDSv1, features.FIMDSv1Exposed, features.FObtainablePriv}},
 		{"a public URL accepted, its admin role not",
 			[]inventory.Signal{sig("ports.public_function_url", false, muted), sig("privileges.exposed_admin_role", false, nil)},
-			[]string{features.FInternetExposed}},
+			[]string{features.FInternetExposed, features.FExposedDataReach}},
 		{"a function's end-of-life runtime", []inventory.Signal{sig("patches.eol_runtime", false, muted)},
 			[]string{features.FEOLEngine}},
 	} {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -142,6 +143,9 @@ type assessed struct {
 	Snapshot  inventory.Snapshot
 	Model     *model.Model
 	ModelName string
+	// Feeds are the exploitation feeds the snapshot's findings needed,
+	// none when it has no CVE findings.
+	Feeds []report.Feed
 	*assess.Result
 }
 
@@ -159,11 +163,48 @@ func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath 
 	if err != nil {
 		return nil, err
 	}
+	opts.Exploitation, err = exploitation(ctx, st, rs)
+	if err != nil {
+		return nil, err
+	}
 	res, err := assess.RunWith(rs, snap.Gaps, m, snap.Finished, opts)
 	if err != nil {
 		return nil, fmt.Errorf("score snapshot %s with %s: %w", snap.ID, name, err)
 	}
-	return &assessed{Snapshot: snap, Model: m, ModelName: name, Result: res}, nil
+	a := &assessed{Snapshot: snap, Model: m, ModelName: name, Result: res}
+	if len(features.CVEs(rs)) > 0 {
+		a.Feeds = []report.Feed{{Name: "KEV", Date: opts.Exploitation.KEVDate}, {Name: "EPSS", Date: opts.Exploitation.EPSSDate}}
+	}
+	return a, nil
+}
+
+// exploitation looks the snapshot's CVEs up in the stored KEV and EPSS
+// feeds. A feed that was never stored leaves its date zero, so the
+// findings' exploitation reads as unknown; an old one is used, and reports
+// show its age.
+func exploitation(ctx context.Context, st *store.Store, rs []inventory.Resource) (features.Exploitation, error) {
+	var x features.Exploitation
+	cves := features.CVEs(rs)
+	if len(cves) == 0 {
+		return x, nil
+	}
+	kev, kinfo, err := st.KEV(ctx, cves...)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return x, fmt.Errorf("look up %d CVEs in the stored KEV catalogue: %w", len(cves), err)
+	default:
+		x.KEV, x.KEVDate = kev, kinfo.Date
+	}
+	epss, einfo, err := st.EPSS(ctx, cves...)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return x, fmt.Errorf("look up %d CVEs in the stored EPSS scores: %w", len(cves), err)
+	default:
+		x.EPSS, x.EPSSDate = epss, einfo.Date
+	}
+	return x, nil
 }
 
 // buildReport turns an assessment into the exporters' input.
@@ -173,6 +214,7 @@ func buildReport(g *Global, a *assessed) report.Report {
 		Generated: g.Now().UTC(),
 		Snapshot:  a.Snapshot,
 		Model:     modelInfo(a.Model, a.ModelName),
+		Feeds:     a.Feeds,
 	}
 	for _, as := range a.Assessments {
 		r.Items = append(r.Items, report.NewItem(as))

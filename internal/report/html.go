@@ -64,6 +64,7 @@ type htmlPage struct {
 	Clouds     string
 	Scopes     int
 	Model      string
+	Feeds      string
 
 	Gaps     []htmlGap
 	MoreGaps int
@@ -137,6 +138,7 @@ func newHTMLPage(r Report, top int) htmlPage {
 		Resources:  s.Resources,
 		Scopes:     len(s.Scopes),
 		Model:      modelLine(r.Model),
+		Feeds:      feedsLine(r),
 		Summary:    summarize(r.Items, r.Unscored),
 		Hist:       newHistChart(r.Items),
 		Scored:     len(r.Items),
@@ -428,3 +430,13 @@ func newPillarChart(counts []pillarCount) pillarChart {
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+// feedsLine lists the exploitation feeds with their age, "" when the
+// snapshot needed none.
+func feedsLine(r Report) string {
+	var parts []string
+	for _, f := range r.Feeds {
+		parts = append(parts, f.Text(r.Generated))
+	}
+	return strings.Join(parts, " · ")
+}

@@ -28,6 +28,7 @@ type jsonDoc struct {
 	Generated     time.Time    `json:"generated"`
 	Snapshot      jsonSnapshot `json:"snapshot"`
 	Model         jsonModel    `json:"model"`
+	Feeds         []jsonFeed   `json:"feeds,omitempty"`
 	Summary       jsonSummary  `json:"summary"`
 	Resources     []jsonItem   `json:"resources"`
 	// Unscored is limited by Options.Top like resources; summary.unscored
@@ -51,6 +52,14 @@ type jsonSnapshot struct {
 	Resources int `json:"resources"`
 	// Gaps list what the scan could not see; what they cover is unknown.
 	Gaps []inventory.Gap `json:"gaps"`
+}
+
+// jsonFeed is an exploitation feed the scoring used; date is absent when
+// the store had none.
+type jsonFeed struct {
+	Name    string     `json:"name"`
+	Date    *time.Time `json:"date,omitempty"`
+	AgeDays *int       `json:"age_days,omitempty"`
 }
 
 type jsonModel struct {
@@ -189,6 +198,7 @@ func newJSONDoc(r Report, top int) jsonDoc {
 			TrainedOn:     r.Model.TrainedOn,
 			Trained:       utc(r.Model.Trained),
 		},
+		Feeds: jsonFeeds(r),
 		Summary: jsonSummary{
 			Scored:   s.Scored,
 			Listed:   len(listed),
@@ -272,4 +282,18 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+func jsonFeeds(r Report) []jsonFeed {
+	var out []jsonFeed
+	for _, f := range r.Feeds {
+		jf := jsonFeed{Name: f.Name}
+		if !f.Date.IsZero() {
+			d := utc(f.Date)
+			age := int(r.Generated.Sub(f.Date).Hours() / 24)
+			jf.Date, jf.AgeDays = &d, &age
+		}
+		out = append(out, jf)
+	}
+	return out
 }

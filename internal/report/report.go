@@ -39,6 +39,25 @@ type Report struct {
 	// They have no risk and no reasons; every exporter lists them apart
 	// from Items and counts their signals in the summaries.
 	Unscored []Item
+	// Feeds are the exploitation feeds the scoring used, with their
+	// publisher's dates; a feed the snapshot needed but the store lacks
+	// is listed with a zero Date.
+	Feeds []Feed
+}
+
+// Feed is one exploitation feed copy: "KEV" or "EPSS", and its date.
+type Feed struct {
+	Name string
+	Date time.Time // zero: not in the store
+}
+
+// Text says what the feed is and how old, at now: "KEV of 2026-11-20 (3
+// days old)", or that it is missing.
+func (f Feed) Text(now time.Time) string {
+	if f.Date.IsZero() {
+		return f.Name + " not in the store (run posture feeds update)"
+	}
+	return fmt.Sprintf("%s of %s (%d days old)", f.Name, f.Date.UTC().Format("2006-01-02"), int(now.Sub(f.Date).Hours()/24))
 }
 
 // Tool names the program that made the report.

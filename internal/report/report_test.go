@@ -56,6 +56,8 @@ func fixture() Report {
 			SchemaHash: "9f2c4e1ab37d55e0c8a1", TrainedOn: "bootstrap-simulator v1, 20000 rows",
 			Trained: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		},
+		// A KEV copy three days old; no EPSS scores stored.
+		Feeds: []Feed{{Name: "KEV", Date: t0.AddDate(0, 0, -3)}, {Name: "EPSS"}},
 		Items: []Item{
 			{
 				ID: "arn:aws:s3:::acme-public-assets", Kind: inventory.KindBucket, Cloud: inventory.AWS,

@@ -160,6 +160,9 @@ func writeTableHeader(w io.Writer, r Report) {
 		plural(s.Resources, "resource", "resources"), plural(len(s.Gaps), "gap", "gaps"),
 		plural(len(r.Items), "resource", "resources"))
 	fmt.Fprintf(w, "scanned %s · model: %s\n", timeText(s.Finished), clean(modelLine(r.Model)))
+	if line := feedsLine(r); line != "" {
+		fmt.Fprintf(w, "feeds: %s\n", clean(line))
+	}
 	if n := summarize(r.Items, r.Unscored).SuppressedSignals; n > 0 {
 		fmt.Fprintf(w, "mutelist: %s suppressed (marked %s; not counted in the risk, never fixed)\n", plural(n, "signal", "signals"), tableSuppressedMark)
 	}
