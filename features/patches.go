@@ -318,6 +318,8 @@ var K8sTableAsOf = date("2026-11-23")
 //   - EKS: "Amazon EKS Kubernetes release calendar", end of standard
 //     support (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html);
 //     extended support (paid, 12 more months) is not counted as supported.
+//     1.34 and 1.35 checked against endoflife.date/amazon-eks on
+//     2026-11-23.
 //   - GKE and AKS: not recorded here yet (their calendars move with each
 //     release channel); the upstream date stands in, which can flag a
 //     version the provider still patches for a few weeks more.
@@ -333,8 +335,8 @@ var K8sTable = []K8sRelease{
 	{"1.31", date("2025-10-28"), date("2025-11-26"), time.Time{}, time.Time{}},
 	{"1.32", date("2026-02-28"), date("2026-03-23"), time.Time{}, time.Time{}},
 	{"1.33", date("2026-06-28"), date("2026-07-29"), time.Time{}, time.Time{}},
-	{"1.34", date("2026-10-27"), time.Time{}, time.Time{}, time.Time{}},
-	{"1.35", date("2027-02-28"), time.Time{}, time.Time{}, time.Time{}},
+	{"1.34", date("2026-10-27"), date("2026-12-02"), time.Time{}, time.Time{}},
+	{"1.35", date("2027-02-28"), date("2027-03-27"), time.Time{}, time.Time{}},
 }
 
 // K8sMinor extracts "1.29" from "1.29", "v1.29.4", "1.29.4-gke.1043002" or

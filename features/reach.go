@@ -149,6 +149,20 @@ func scopeOf(r *inventory.Resource) inventory.Scope {
 	return inventory.Scope{Cloud: r.Cloud, Account: r.Account, Region: r.Region}
 }
 
+// regionCovers reports whether something of region outer (a gap's, a
+// load balancer's) concerns a resource of region inner: the same region,
+// none or "global", or the region of a GCP zone ("us-central1" holds
+// "us-central1-a").
+func regionCovers(outer, inner string) bool {
+	return outer == "" || outer == "global" || outer == inner || strings.HasPrefix(inner, outer+"-")
+}
+
+// sameScope reports whether load balancer lb may forward to resource r
+// by scope: the same cloud and account, and a region that covers r's.
+func sameScope(lb, r *inventory.Resource) bool {
+	return lb.Cloud == r.Cloud && lb.Account == r.Account && regionCovers(lb.Region, r.Region)
+}
+
 func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 	var out Reachability
 	in := r.Instance
@@ -211,7 +225,7 @@ func (g *Graph) instanceReach(r *inventory.Resource) Reachability {
 	}
 	for _, lb := range g.lbsTargetsUnknown {
 		x := g.byID[lb]
-		if lbNet := x.LoadBalancer.NetworkID; network != "" && lbNet != "" && lbNet != network || scopeOf(x) != scopeOf(r) {
+		if lbNet := x.LoadBalancer.NetworkID; network != "" && lbNet != "" && lbNet != network || !sameScope(x, r) {
 			continue
 		}
 		g.evalLoadBalancer(&out, r, firewalls, lb, false)
@@ -521,7 +535,9 @@ func (g *Graph) loadBalancersIncomplete(scope inventory.Scope) (inventory.Gap, b
 // lbListings are the "service operation" pairs that read load balancers
 // and their targets.
 var lbListings = map[inventory.Cloud][]string{
-	inventory.AWS: {"elasticloadbalancing DescribeLoadBalancers", "elasticloadbalancing DescribeTargetGroups", "elasticloadbalancing DescribeTargetHealth"},
+	inventory.AWS:   {"elasticloadbalancing DescribeLoadBalancers", "elasticloadbalancing DescribeTargetGroups", "elasticloadbalancing DescribeTargetHealth"},
+	inventory.GCP:   {"compute forwardingRules.aggregatedList", "compute globalForwardingRules.list"},
+	inventory.Azure: {"network LoadBalancers.ListAll", "network ApplicationGateways.ListAll"},
 }
 
 // listingGap returns the first gap of scope (or of every account or region
@@ -531,7 +547,7 @@ func (g *Graph) listingGap(scope inventory.Scope, listings map[inventory.Cloud][
 		if gp.Cloud != scope.Cloud || !slices.Contains(listings[gp.Cloud], gp.Service+" "+gp.Operation) {
 			continue
 		}
-		if (gp.Account == "" || gp.Account == scope.Account) && (gp.Region == "" || gp.Region == scope.Region) {
+		if (gp.Account == "" || gp.Account == scope.Account) && regionCovers(gp.Region, scope.Region) {
 			return gp, true
 		}
 	}
@@ -1046,11 +1062,7 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 			if t.ID != inst.ID {
 				continue
 			}
-			proto := inventory.ProtoTCP
-			if strings.EqualFold(t.Protocol, "UDP") {
-				proto = inventory.ProtoUDP
-			}
-			tps = append(tps, targetPort{proto, inventory.PortRange{From: t.Port, To: t.Port}})
+			tps = append(tps, targetPort{lbProtocol(t.Protocol), t.Ports()})
 		}
 		if len(tps) == 0 {
 			// Targeted, but on which port is not recorded: any port.
@@ -1068,6 +1080,9 @@ func (g *Graph) evalLoadBalancer(out *Reachability, inst *inventory.Resource, in
 	target := inst.ID
 	if !targeted {
 		target = "? (targets unknown) -> " + inst.ID
+	}
+	if passthrough(l) {
+		tps = g.admittedParts(tps, instFWs, inst.Instance.PrivateIPs)
 	}
 	for _, tp := range tps {
 		proto, pr := tp.proto, tp.ports
@@ -1197,11 +1212,8 @@ func (g *Graph) lbFront(lbID string, l *inventory.LoadBalancer) (Exposure, Reach
 		}
 	}
 	for _, ls := range l.Listeners {
-		proto := inventory.ProtoTCP
-		if strings.EqualFold(ls.Protocol, "UDP") {
-			proto = inventory.ProtoUDP
-		}
-		consider(func(e Exposure) bool { return e.Covers(proto, ls.Port) }, fmt.Sprintf("listener %s %d", ls.Protocol, ls.Port), false)
+		proto, pr := lbProtocol(ls.Protocol), ls.Ports()
+		consider(func(e Exposure) bool { return overlaps(e, proto, pr) }, fmt.Sprintf("listener %s %s", ls.Protocol, portString(pr)), false)
 	}
 	if l.ListenersUnknown {
 		// A listener may be on any port the firewalls admit.
@@ -1243,6 +1255,56 @@ func (g *Graph) lbPrefixes(l *inventory.LoadBalancer, lbID string) (nets []netip
 	return nets, known
 }
 
+// admittedParts narrows the ports a passthrough load balancer forwards
+// to the parts the instance's firewalls admit from some source (proven,
+// unresolved or partial): a rule forwarding every port exposes only what
+// the firewalls let in. Firewalls that cannot be judged leave tps whole.
+func (g *Graph) admittedParts(tps []targetPort, firewalls, privateIPs []string) []targetPort {
+	v := g.firewallExposures(firewalls, privateIPs)
+	if v.anyUnknown {
+		return tps
+	}
+	var out []targetPort
+	for _, tp := range tps {
+		for _, e := range append(append(append([]Exposure(nil), v.exps...), v.unresolved...), v.partial...) {
+			if !overlaps(e, tp.proto, tp.ports) {
+				continue
+			}
+			proto := tp.proto
+			if proto == inventory.ProtoAll {
+				proto = inventory.NormalizeProtocol(e.Protocol)
+			}
+			part := targetPort{proto, inventory.PortRange{From: max(tp.ports.From, e.Ports.From), To: min(tp.ports.To, e.Ports.To)}}
+			if !slices.Contains(out, part) {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// lbProtocol is the transport of a listener or target protocol: UDP,
+// both for TCP_UDP (a GCP L3_DEFAULT rule, an Azure "All" rule), else TCP
+// (HTTP, HTTPS, TLS and TCP ride on it).
+func lbProtocol(p string) string {
+	switch strings.ToUpper(p) {
+	case "UDP":
+		return inventory.ProtoUDP
+	case "TCP_UDP", "ALL":
+		return inventory.ProtoAll
+	}
+	return inventory.ProtoTCP
+}
+
+// overlaps reports whether exposure e admits proto on some port of pr.
+func overlaps(e Exposure, proto string, pr inventory.PortRange) bool {
+	ep := inventory.NormalizeProtocol(e.Protocol)
+	if ep != inventory.ProtoAll && proto != inventory.ProtoAll && ep != proto {
+		return false
+	}
+	return e.Ports.From <= pr.To && pr.From <= e.Ports.To
+}
+
 // passthrough reports whether a load balancer hands its targets the
 // client's own address (a GCP external passthrough forwarding rule, an
 // Azure load balancer): its targets' firewalls must then admit the
@@ -1258,13 +1320,7 @@ func passthrough(l *inventory.LoadBalancer) bool {
 // or partial one, or when no firewall could be judged.
 func (g *Graph) admitsInternet(firewalls, privateIPs []string, proto string, ports inventory.PortRange) (state Reach, via, why string, missing []string) {
 	v := g.firewallExposures(firewalls, privateIPs)
-	match := func(e Exposure) bool {
-		ep := inventory.NormalizeProtocol(e.Protocol)
-		if ep != inventory.ProtoAll && proto != inventory.ProtoAll && ep != proto {
-			return false
-		}
-		return e.Ports.From <= ports.To && ports.From <= e.Ports.To
-	}
+	match := func(e Exposure) bool { return overlaps(e, proto, ports) }
 	if e, ok := broadest(v.exps, match); ok {
 		return Reachable, e.Via, describe(e), nil
 	}

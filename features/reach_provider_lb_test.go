@@ -75,6 +75,15 @@ func TestReachabilityProviderFrontedLoadBalancer(t *testing.T) {
 			want:   Reachability{},
 		},
 		{
+			name: "passthrough on every port: exposed only on what the firewalls admit",
+			estate: providerLBEstate(func(l *inventory.LoadBalancer) {
+				l.Listeners = []inventory.Listener{{Protocol: "TCP_UDP", Port: 0, ToPort: 65535}}
+				l.Targets = []inventory.LBTarget{{ID: "i-app", Port: 0, ToPort: 65535, Protocol: "TCP_UDP"}}
+			}, rdp("Internet", inventory.Allow), rdp("*", inventory.Allow)),
+			want: Reachability{Exposures: []Exposure{{Ports: port3389, Protocol: "tcp", Source: "0.0.0.0/0", Via: "nsg-nic", Address: "20.0.0.9",
+				Path: "internet -> provider front end -> load balancer rdp-lb (20.0.0.9) listener TCP_UDP 0-65535 (no security group) -> i-app tcp 3389 (nsg-nic: allow tcp 3389 from * (also admitted by nsg-subnet))"}}},
+		},
+		{
 			name:   "internal scheme: not exposed",
 			estate: providerLBEstate(func(l *inventory.LoadBalancer) { l.Scheme = inventory.SchemeInternal }, rdp("Internet", inventory.Allow), rdp("*", inventory.Allow)),
 			want:   Reachability{},
@@ -95,5 +104,24 @@ func TestReachabilityProviderFrontedLoadBalancer(t *testing.T) {
 				t.Errorf("reachability (-got +want):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestRegionCovers(t *testing.T) {
+	for _, tt := range []struct {
+		outer, inner string
+		want         bool
+	}{
+		{"", "us-east-1", true},
+		{"global", "us-central1-a", true},
+		{"us-central1", "us-central1-a", true},
+		{"us-central1", "us-central2-a", false},
+		{"us-east-1", "us-east-1", true},
+		{"us-east-1", "us-east-2", false},
+		{"westeurope", "northeurope", false},
+	} {
+		if got := regionCovers(tt.outer, tt.inner); got != tt.want {
+			t.Errorf("regionCovers(%q, %q) = %t, want %t", tt.outer, tt.inner, got, tt.want)
+		}
 	}
 }

@@ -157,6 +157,10 @@ type scope struct {
 	Now       time.Time
 	// SecretSalt is Options.SecretSalt (nil: derived from Account).
 	SecretSalt []byte
+	// Enrich gathers what scanner tables (Inspector2, SSM) report about
+	// resources other tables collect; scanAccount applies it once every
+	// table of the account has run (enrich.go).
+	Enrich *enrichments
 }
 
 // arn builds an ARN in the scope's partition:
@@ -196,6 +200,12 @@ func All() []table {
 	ts = append(ts, rdsTables()...)
 	ts = append(ts, elbv2Tables()...)
 	ts = append(ts, lambdaTables()...)
+	ts = append(ts, elbTables()...)
+	ts = append(ts, sqsTables()...)
+	ts = append(ts, kmsTables()...)
+	ts = append(ts, inspector2Tables()...)
+	ts = append(ts, ssmTables()...)
+	ts = append(ts, eksTables()...)
 	return ts
 }
 
@@ -242,6 +252,7 @@ func (c *Collector) scanAccount(ctx context.Context, global scope) (*collectors.
 			regionalTables = append(regionalTables, t)
 		}
 	}
+	global.Enrich = newEnrichments()
 	out.Scope(global.inventory())
 	scopes := make([]scope, 0, len(regions))
 	for _, region := range regions {
@@ -272,6 +283,7 @@ func (c *Collector) scanAccount(ctx context.Context, global scope) (*collectors.
 		return nil, fmt.Errorf("aws scan of %s: %w", account, err)
 	}
 	link(out)
+	global.Enrich.apply(out, c.opts.Logger)
 	out.Sort()
 	return out, nil
 }

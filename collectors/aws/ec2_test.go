@@ -44,13 +44,13 @@ func ec2Kinds(rs []inventory.Resource) map[string]int {
 
 // demoEC2Kinds is what the demo estate holds.
 var demoEC2Kinds = map[string]int{
-	"us-east-1 compute.instance":    6,
-	"us-east-1 network.firewall":    6, // web-alb's included
+	"us-east-1 compute.instance":    8,
+	"us-east-1 network.firewall":    11, // web-alb's, the classic ELBs' and the EKS clusters' included
 	"us-east-1 network.network":     1,
 	"us-east-1 network.subnet":      2,
 	"us-east-1 network.route_table": 2,
 	"us-east-1 network.gateway":     1,
-	"us-east-1 network.interface":   6,
+	"us-east-1 network.interface":   8,
 	"eu-west-1 compute.instance":    1,
 	"eu-west-1 network.firewall":    4,
 	"eu-west-1 network.network":     1,
@@ -68,9 +68,9 @@ func TestEC2Golden(t *testing.T) {
 	if diff := cmp.Diff(demoEC2Kinds, ec2Kinds(res.Resources)); diff != "" {
 		t.Errorf("resources by kind (-want +got):\n%s", diff)
 	}
-	// Page size 2: us-east-1's 6 instances take 3 pages, its 5 security
-	// groups 3, eu-west-1's 1 and 2.
-	for op, want := range map[string]int{"DescribeInstances": 4, "DescribeSecurityGroups": 5} {
+	// Page size 2: us-east-1's 8 instances take 4 pages, its 9 security
+	// groups 5, eu-west-1's 1 and 2.
+	for op, want := range map[string]int{"DescribeInstances": 5, "DescribeSecurityGroups": 8} {
 		if got := srv.Requests("ec2", op); got != want {
 			t.Errorf("%s requests = %d, want %d (paginated)", op, got, want)
 		}
@@ -146,9 +146,9 @@ func TestEC2OptInRegionNotScanned(t *testing.T) {
 			t.Errorf("resource %s of region %s", r.ID, r.Region)
 		}
 	}
-	// us-east-1's 6 instances take 3 pages; any call to ap-east-1 would add one.
-	if got := srv.Requests("ec2", "DescribeInstances"); got != 3 {
-		t.Errorf("DescribeInstances requests = %d, want 3 (us-east-1 only)", got)
+	// us-east-1's 8 instances take 4 pages; any call to ap-east-1 would add one.
+	if got := srv.Requests("ec2", "DescribeInstances"); got != 4 {
+		t.Errorf("DescribeInstances requests = %d, want 4 (us-east-1 only)", got)
 	}
 }
 
@@ -159,11 +159,11 @@ func TestEC2ThrottledInstancesRetried(t *testing.T) {
 	if gaps := gapsOf(res.Gaps, "ec2"); len(gaps) > 0 {
 		t.Fatalf("ec2 gaps: %v", gaps)
 	}
-	if got := ec2Kinds(res.Resources)["us-east-1 compute.instance"] + ec2Kinds(res.Resources)["eu-west-1 compute.instance"]; got != 7 {
-		t.Errorf("instances = %d, want 7", got)
+	if got := ec2Kinds(res.Resources)["us-east-1 compute.instance"] + ec2Kinds(res.Resources)["eu-west-1 compute.instance"]; got != 9 {
+		t.Errorf("instances = %d, want 9", got)
 	}
-	if got := srv.Requests("ec2", "DescribeInstances"); got != 4+2 {
-		t.Errorf("DescribeInstances requests = %d, want 6 (4 pages, 2 throttled)", got)
+	if got := srv.Requests("ec2", "DescribeInstances"); got != 5+2 {
+		t.Errorf("DescribeInstances requests = %d, want 7 (5 pages, 2 throttled)", got)
 	}
 }
 
@@ -211,8 +211,8 @@ func TestEC2TerminatedNotCollected(t *testing.T) {
 	if got := ec2Kinds(res.Resources)["us-east-1 compute.instance"]; got != demoEC2Kinds["us-east-1 compute.instance"] {
 		t.Errorf("us-east-1 instances = %d, want %d", got, demoEC2Kinds["us-east-1 compute.instance"])
 	}
-	if got := srv.Requests("ec2", "DescribeInstances"); got != 4 {
-		t.Errorf("DescribeInstances requests = %d, want 4 (the terminated instance is filtered before paging)", got)
+	if got := srv.Requests("ec2", "DescribeInstances"); got != 5 {
+		t.Errorf("DescribeInstances requests = %d, want 5 (the terminated instance is filtered before paging)", got)
 	}
 
 	// The estate does hold it: unfiltered, the emulator serves it.

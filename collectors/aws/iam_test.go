@@ -44,15 +44,15 @@ func TestIAMDemo(t *testing.T) {
 	iamRes := byNativeType(res.Resources, "AWS::IAM::")
 	golden(t, "aws_iam.json", iamRes)
 
-	// 14 entities (4 users, 2 groups, 4 roles, 4 policies) at 2 a page.
-	if got := srv.Requests("iam", "GetAccountAuthorizationDetails"); got != 7 {
-		t.Errorf("GetAccountAuthorizationDetails requests = %d, want 7 (one per page of 2)", got)
+	// 16 entities (4 users, 2 groups, 5 roles, 5 policies) at 2 a page.
+	if got := srv.Requests("iam", "GetAccountAuthorizationDetails"); got != 8 {
+		t.Errorf("GetAccountAuthorizationDetails requests = %d, want 8 (one per page of 2)", got)
 	}
 	if diff := cmp.Diff([]string{demoAccount + "user/alice", demoAccount + "user/bob", demoAccount + "user/carol", demoAccount + "user/ci-deploy"},
 		idsOfKind(iamRes, inventory.KindUser)); diff != "" {
 		t.Errorf("users (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{demoAccount + "role/app-role", demoAccount + "role/audit-cross-account", demoAccount + "role/web-admin-role", demoAccount + "role/web-scoped-role"},
+	if diff := cmp.Diff([]string{demoAccount + "role/app-role", demoAccount + "role/audit-cross-account", demoAccount + "role/eks-cluster-role", demoAccount + "role/web-admin-role", demoAccount + "role/web-scoped-role"},
 		idsOfKind(iamRes, inventory.KindRole)); diff != "" {
 		t.Errorf("roles (-want +got):\n%s", diff)
 	}
@@ -188,8 +188,8 @@ func TestIAMDenied(t *testing.T) {
 			if got := len(idsOfKind(rs, inventory.KindUser)); got != 4 {
 				t.Errorf("users = %d, want 4", got)
 			}
-			if got := len(idsOfKind(rs, inventory.KindRole)); got != 4 {
-				t.Errorf("roles = %d, want 4", got)
+			if got := len(idsOfKind(rs, inventory.KindRole)); got != 5 {
+				t.Errorf("roles = %d, want 5", got)
 			}
 			tt.check(t, rs)
 		})

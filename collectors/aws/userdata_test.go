@@ -59,9 +59,9 @@ func TestEC2UserDataSecrets(t *testing.T) {
 	if diff := cmp.Diff(demoUserDataSecrets, secretsByInstance(res.Resources)); diff != "" {
 		t.Errorf("secrets by instance (-want +got):\n%s", diff)
 	}
-	// One call per live instance: 6 in us-east-1, 1 in eu-west-1.
-	if got := srv.Requests("ec2", "DescribeInstanceAttribute"); got != 7 {
-		t.Errorf("DescribeInstanceAttribute requests = %d, want 7", got)
+	// One call per live instance: 8 in us-east-1, 1 in eu-west-1.
+	if got := srv.Requests("ec2", "DescribeInstanceAttribute"); got != 9 {
+		t.Errorf("DescribeInstanceAttribute requests = %d, want 9", got)
 	}
 	for _, r := range res.Resources {
 		if r.Instance != nil && r.Instance.SecretsUnknown {
@@ -97,8 +97,8 @@ func TestEC2DeniedUserData(t *testing.T) {
 		}
 		got = append(got, g.Resource)
 	}
-	if len(got) != 6 || !strings.Contains(strings.Join(got, " "), web1) {
-		t.Errorf("gaps name %v, want the 6 instances of us-east-1", got)
+	if len(got) != 8 || !strings.Contains(strings.Join(got, " "), web1) {
+		t.Errorf("gaps name %v, want the 8 instances of us-east-1", got)
 	}
 	for _, r := range res.Resources {
 		if r.Instance == nil {

@@ -1,8 +1,9 @@
 // Package azure collects Azure configuration through Azure Resource
 // Manager with the Azure SDK for Go into the normalized inventory. One file
 // per service (network, compute, storage, authorization, sql, keyvault,
-// containerservice) declares what it lists; a subscription is the scope,
-// and subscriptions are scanned in parallel with a bound.
+// containerservice, load balancers, Defender for Cloud) declares what it
+// lists; a subscription is the scope, and subscriptions are scanned in
+// parallel with a bound.
 //
 // Credentials come from azidentity.NewDefaultAzureCredential (environment,
 // workload identity, managed identity, Azure CLI …), allowed to get tokens
@@ -228,6 +229,7 @@ type scope struct {
 	Cred         azcore.TokenCredential
 	Options      *arm.ClientOptions
 	Now          time.Time
+	Logger       *slog.Logger
 	state        *subscriptionState
 }
 
@@ -277,6 +279,8 @@ func All() []table {
 	ts = append(ts, sqlTables()...)
 	ts = append(ts, keyVaultTables()...)
 	ts = append(ts, containerServiceTables()...)
+	ts = append(ts, loadBalancerTables()...)
+	ts = append(ts, defenderTables()...)
 	return ts
 }
 
@@ -320,7 +324,7 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 		if sub.tenant != "" {
 			cred = tenantCredential{cred: c.cred, tenant: sub.tenant}
 		}
-		s := scope{Subscription: sub.id, Cred: cred, Options: c.arm, Now: now, state: newSubscriptionState()}
+		s := scope{Subscription: sub.id, Cred: cred, Options: c.arm, Now: now, Logger: c.opts.Logger, state: newSubscriptionState()}
 		out.Scope(s.inventory())
 		g.Go(func() error {
 			err := scanSubscription(gctx, s, out)
@@ -428,10 +432,16 @@ type subscriptionState struct {
 	// could not all be read: the grants of every managed identity are
 	// unknown.
 	permissionsUnknown bool
+	// lbs holds what each load balancer and application gateway refers
+	// to, by its id (lower case), for link to resolve (loadbalancer.go).
+	lbs map[string]*lbRefs
+	// defender is what Defender for Cloud reported on the machines
+	// (defender.go); nil when its table did not run.
+	defender *defenderReport
 }
 
 func newSubscriptionState() *subscriptionState {
-	return &subscriptionState{publicIPs: map[string]publicIP{}, principals: map[string]string{}}
+	return &subscriptionState{publicIPs: map[string]publicIP{}, principals: map[string]string{}, lbs: map[string]*lbRefs{}}
 }
 
 // publicIP is what is kept of a public IP address resource.

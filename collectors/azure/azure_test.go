@@ -94,7 +94,9 @@ func TestGolden(t *testing.T) {
 		file     string
 		prefixes []string
 	}{
-		{"azure_network.json", []string{"Microsoft.Network/"}},
+		{"azure_network.json", []string{"Microsoft.Network/networkSecurityGroups", "Microsoft.Network/virtualNetworks",
+			"Microsoft.Network/networkInterfaces", "Microsoft.Network/routeTables"}},
+		{"azure_loadbalancer.json", []string{"Microsoft.Network/loadBalancers", "Microsoft.Network/applicationGateways"}},
 		{"azure_compute.json", []string{"Microsoft.Compute/", "Microsoft.ManagedIdentity/"}},
 		{"azure_storage.json", []string{"Microsoft.Storage/"}},
 		{"azure_authorization.json", []string{"Microsoft.Authorization/", "Microsoft.Graph/"}},
@@ -104,6 +106,14 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(tt.file, func(t *testing.T) { golden(t, tt.file, byNativeType(res.Resources, tt.prefixes...)) })
 	}
+	// What Defender for Cloud says of each VM, null where it says nothing.
+	t.Run("azure_defender.json", func(t *testing.T) {
+		vulns := map[string]*inventory.Vulnerabilities{}
+		for _, r := range byNativeType(res.Resources, "Microsoft.Compute/virtualMachines") {
+			vulns[r.ID] = r.Vulnerabilities
+		}
+		golden(t, "azure_defender.json", vulns)
+	})
 }
 
 // TestPagination: the emulator answers two items a page with a nextLink;
@@ -114,7 +124,7 @@ func TestPagination(t *testing.T) {
 		service, action, native string
 		want                    int
 	}{
-		{"network", "NetworkSecurityGroups.ListAll", "Microsoft.Network/networkSecurityGroups", 3},
+		{"network", "NetworkSecurityGroups.ListAll", "Microsoft.Network/networkSecurityGroups", 7},
 		{"authorization", "RoleDefinitions.List", "", 0},
 		{"storage", "BlobContainers.List", "Microsoft.Storage/storageAccounts/blobServices/containers", 3},
 		// sql-orders has three firewall rules: two pages.
@@ -243,7 +253,7 @@ func TestThrottled(t *testing.T) {
 	// tests is 10ms, so a second try after a second is Retry-After honoured.
 	t.Run("retried after Retry-After", func(t *testing.T) {
 		start := time.Now()
-		res, srv := scan(t, "demo", emulator.Options{Faults: []emulator.Fault{
+		res, srv := scan(t, "demo", emulator.Options{PageSize: 100, Faults: []emulator.Fault{
 			{Service: "compute", Action: "VirtualMachines.ListAll", Kind: emulator.FaultThrottle, Times: 1},
 		}}, Options{})
 		if len(res.Gaps) != 0 {
@@ -329,6 +339,10 @@ func TestSignals(t *testing.T) {
 		{p + "Microsoft.Sql/servers/sql-orders", "ports.db_port_internet", true},
 		{p + "Microsoft.Sql/servers/sql-internal", "ports.public_database", false},
 		{p + "Microsoft.Sql/servers/sql-internal", "ports.db_port_internet", false},
+		// RDP reaches a VM without a public IP through a public load
+		// balancer; its twin behind an internal one is not reached.
+		{edge + "Microsoft.Compute/virtualMachines/az-jump-lb", "ports.admin_port_internet", true},
+		{edge + "Microsoft.Compute/virtualMachines/az-jump-internal", "ports.admin_port_internet", false},
 	}
 	for _, tt := range tests {
 		t.Run(lastSegment(tt.id)+" "+string(tt.sig), func(t *testing.T) {
@@ -366,18 +380,27 @@ func demoEstate(t *testing.T, edit func(subs, resources []map[string]any) ([]map
 	if err := os.Mkdir(filepath.Join(dir, "azure"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// The AWS files at the root are part of every estate.
+	// The AWS files at the root are part of every estate, and so are the
+	// other files of azure/.
 	root := filepath.Dir(src)
 	files, err := filepath.Glob(filepath.Join(root, "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
+	others, err := filepath.Glob(filepath.Join(src, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(files, others...) {
+		to := filepath.Join(dir, filepath.Base(f))
+		if filepath.Dir(f) == src {
+			to = filepath.Join(dir, "azure", filepath.Base(f))
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+		if err := os.WriteFile(to, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -549,6 +572,9 @@ func TestNoNSG(t *testing.T) {
 func TestOtherTenant(t *testing.T) {
 	const other = "00000000-0000-0000-0000-0000000000b2"
 	dir := demoEstate(t, func(subs, rs []map[string]any) ([]map[string]any, []map[string]any) {
+		// Defender for Servers on, as in the home subscription: no gap.
+		rs = append(rs, map[string]any{"id": "/subscriptions/" + other + "/providers/Microsoft.Security/pricings/VirtualMachines",
+			"name": "VirtualMachines", "type": "Microsoft.Security/pricings", "properties": map[string]any{"pricingTier": "Standard", "subPlan": "P2"}})
 		return append(subs, map[string]any{"id": "/subscriptions/" + other, "subscriptionId": other,
 			"tenantId": "00000000-0000-0000-0000-0000000000f2", "displayName": "other tenant", "state": "Enabled"}), rs
 	})

@@ -23,7 +23,10 @@ import (
 //   - a principal of a role assignment that is a managed identity of a VM
 //     becomes that identity: the has_policy edges move to it;
 //   - when the role assignments or definitions could not all be read,
-//     every managed identity is PermissionsUnknown.
+//     every managed identity is PermissionsUnknown;
+//   - load balancers and application gateways get their addresses,
+//     source ranges and targets (linkLoadBalancers), VMs what Defender
+//     for Cloud found on them (applyDefender).
 func link(s scope, out *collectors.Result) {
 	byID := map[string]*inventory.Resource{}
 	for i := range out.Resources {
@@ -126,6 +129,8 @@ func link(s scope, out *collectors.Result) {
 			linkInstance(r, ifaces, canon)
 		}
 	}
+	linkLoadBalancers(s, out, byID, canon)
+	applyDefender(s, out)
 
 	if permissionsUnknown {
 		for i := range out.Resources {

@@ -11,6 +11,7 @@ import (
 	crm "google.golang.org/api/cloudresourcemanager/v1"
 	container "google.golang.org/api/container/v1"
 	iam "google.golang.org/api/iam/v1"
+	osconfig "google.golang.org/api/osconfig/v1"
 	sqladmin "google.golang.org/api/sqladmin/v1beta4"
 )
 
@@ -25,6 +26,10 @@ type clients struct {
 	sql     sqlAPI
 	// container is GKE.
 	container containerAPI
+	// lb reads forwarding rules and what they forward to (loadbalancer.go).
+	lb lbAPI
+	// osconfig reads OS Config vulnerability reports (osconfig.go).
+	osconfig osconfigAPI
 	// networks gathers, across projects, what matching firewall rules to
 	// instances needs; it is not a client but lives as long as they do.
 	networks *networkIndex
@@ -79,6 +84,9 @@ func (c *Collector) newClients(ctx context.Context) (*clients, error) {
 	}
 	cl.closers = append(cl.closers, cc.images.Close)
 	cl.compute = cc
+	if cl.lb, err = newLBClients(ctx, c.client, c.callOptions(), &cl.closers); err != nil {
+		return nil, err
+	}
 
 	sc, err := storage.NewClient(ctx, c.storage...)
 	if err != nil {
@@ -109,6 +117,11 @@ func (c *Collector) newClients(ctx context.Context) (*clients, error) {
 		return nil, fmt.Errorf("gcp: container client: %w", err)
 	}
 	cl.container = &containerClient{s: gkeSvc}
+	osSvc, err := osconfig.NewService(ctx, c.discovery()...)
+	if err != nil {
+		return nil, fmt.Errorf("gcp: osconfig client: %w", err)
+	}
+	cl.osconfig = &osconfigClient{s: osSvc}
 	ok = true
 	return cl, nil
 }

@@ -476,6 +476,9 @@ func (c *computeProject) instance(i *computepb.Instance) (inventory.Resource, in
 		in.Scopes = appendUniq(in.Scopes, sa.GetScopes()...)
 	}
 	facts := instanceNet{id: r.ID, project: c.s.Project, tags: i.GetTags().GetItems(), accounts: accounts}
+	if i.GetId() != 0 {
+		facts.number = strconv.FormatUint(i.GetId(), 10)
+	}
 	for n, nic := range i.GetNetworkInterfaces() {
 		network := computeName(nic.GetNetwork())
 		facts.networks = appendUniq(facts.networks, network)

@@ -2,7 +2,10 @@
 // inventory with Google's Go clients: Compute Engine (cloud.google.com/go/
 // compute/apiv1, REST), Cloud Storage (cloud.google.com/go/storage), and the
 // discovery clients of google.golang.org/api for Resource Manager, IAM,
-// Cloud SQL Admin (sqladmin/v1beta4) and GKE (container/v1).
+// Cloud SQL Admin (sqladmin/v1beta4), GKE (container/v1) and OS Config
+// (osconfig/v1: vulnerability reports, read once every project's
+// instances are known, osconfig.go). Load balancers are forwarding rules
+// resolved to their instances (loadbalancer.go).
 // One file per service declares its table and the small interface of the
 // client methods it calls.
 //
@@ -216,7 +219,7 @@ type table struct {
 
 // All lists every table, explicitly.
 func All() []table {
-	return []table{computeTable(), storageTable(), projectIAMTable(), serviceAccountsTable(), sqlTable(), gkeTable()}
+	return []table{computeTable(), loadBalancerTable(), storageTable(), projectIAMTable(), serviceAccountsTable(), sqlTable(), gkeTable()}
 }
 
 // Collect scans the projects, at most Options.Concurrency at once, each
@@ -264,6 +267,11 @@ func (c *Collector) Collect(ctx context.Context) (*collectors.Result, error) {
 		return nil, fmt.Errorf("gcp scan: %w", err)
 	}
 	cl.networks.match(out)
+	// OS Config lists one zone at a time: the zones are those the
+	// instances collected are in.
+	if err := c.vulnerabilities(ctx, cl, out); err != nil {
+		return nil, err
+	}
 	unreadGrants(out)
 	link(out)
 	out.Sort()

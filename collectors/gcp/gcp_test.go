@@ -59,7 +59,7 @@ func TestPagination(t *testing.T) {
 		service, action string
 		pages           int
 	}{
-		{"compute", "instances.aggregatedList", 2},   // 3 instances
+		{"compute", "instances.aggregatedList", 3},   // 5 instances
 		{"compute", "subnetworks.aggregatedList", 2}, // 3 subnetworks
 		{"compute", "firewalls.list", 3},             // 6 rules
 		{"compute", "routes.list", 2},                // 3 routes
@@ -79,7 +79,7 @@ func TestPagination(t *testing.T) {
 	}
 	// Firewalls: 6 rules, the default network's implied deny-ingress rule
 	// and the authorized networks of 3 Cloud SQL instances.
-	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 3, inventory.KindSubnet: 3, inventory.KindFirewall: 10,
+	for k, want := range map[inventory.Kind]int{inventory.KindInstance: 5, inventory.KindSubnet: 3, inventory.KindFirewall: 10,
 		inventory.KindBucket: 3, inventory.KindServiceAccount: 4, inventory.KindDatabase: 3, inventory.KindCluster: 2} {
 		if count[k] != want {
 			t.Errorf("%s: %d collected, want %d", k, count[k], want)
@@ -141,8 +141,9 @@ func TestDenied(t *testing.T) {
 }
 
 // TestServiceDisabled: acme-sandbox has not enabled Compute Engine and
-// IAM: each is one gap (api disabled), and its buckets and IAM policy are
-// still read.
+// IAM: each table of them is one gap (api disabled: the compute table and
+// the load balancer table, the service accounts table), and its buckets
+// and IAM policy are still read.
 func TestServiceDisabled(t *testing.T) {
 	res, _ := scanEstate(t, "demo", emulator.Options{}, Options{Projects: demoProjects})
 	var sandbox []inventory.Gap
@@ -151,8 +152,12 @@ func TestServiceDisabled(t *testing.T) {
 			sandbox = append(sandbox, g)
 		}
 	}
-	if len(sandbox) != 2 {
-		t.Fatalf("sandbox gaps: %v, want compute and iam", sandbox)
+	var ops []string
+	for _, g := range sandbox {
+		ops = append(ops, g.Service+" "+g.Operation)
+	}
+	if want := []string{"compute forwardingRules.aggregatedList", "compute networks.list", "iam projects.serviceAccounts.list"}; !slices.Equal(ops, want) {
+		t.Fatalf("sandbox gaps: %v, want %v", sandbox, want)
 	}
 	for _, g := range sandbox {
 		if g.Reason != inventory.GapRegionDisabled || !strings.Contains(g.Message, "not enabled") {
@@ -176,8 +181,8 @@ func TestThrottled(t *testing.T) {
 	find(t, res.Resources, web1)
 	find(t, res.Resources, "//cloudresourcemanager.googleapis.com/projects/acme-prod/bindings/roles/editor")
 	find(t, res.Resources, pubBkt)
-	if got := srv.Requests("compute", "instances.aggregatedList"); got != 4 {
-		t.Errorf("instances.aggregatedList: %d requests, want 2 throttled + 2 pages", got)
+	if got := srv.Requests("compute", "instances.aggregatedList"); got != 5 {
+		t.Errorf("instances.aggregatedList: %d requests, want 2 throttled + 3 pages", got)
 	}
 
 	res, _ = scanEstate(t, "demo", emulator.Options{Faults: []emulator.Fault{

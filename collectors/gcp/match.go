@@ -32,6 +32,7 @@ type networkIndex struct {
 // instanceNet is what matching rules needs of an instance.
 type instanceNet struct {
 	id, project    string
+	number         string   // the numeric instance id, as OS Config names instances
 	networks       []string // full names, one per network interface's network
 	tags, accounts []string // network tags, service account emails
 }

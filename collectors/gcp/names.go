@@ -18,6 +18,8 @@ import (
 //	//iam.googleapis.com/projects/P/serviceAccounts/EMAIL/keys/K iam.googleapis.com/ServiceAccountKey
 //	//cloudsql.googleapis.com/projects/P/instances/N            sqladmin.googleapis.com/Instance
 //	//container.googleapis.com/projects/P/locations/L/clusters/N container.googleapis.com/Cluster
+//	//compute.googleapis.com/projects/P/regions/R/forwardingRules/N compute.googleapis.com/ForwardingRule
+//	//compute.googleapis.com/projects/P/global/forwardingRules/N     (a load balancer)
 //
 // Facts that CAI has no asset for are named in the same scheme:
 //

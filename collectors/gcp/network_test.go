@@ -192,11 +192,12 @@ func TestUnreachableZones(t *testing.T) {
 		}
 		got[g.Operation] += g.Region + " "
 	}
-	if got["instances.aggregatedList"] != "us-central1-a " || got["subnetworks.aggregatedList"] != "europe-west1 " || len(got) != 2 {
-		t.Errorf("gaps %v, want instances of us-central1-a and subnetworks of europe-west1", res.Gaps)
+	if got["instances.aggregatedList"] != "us-central1-a " || got["subnetworks.aggregatedList"] != "europe-west1 " ||
+		got["forwardingRules.aggregatedList"] != "europe-west1 " || len(got) != 3 {
+		t.Errorf("gaps %v, want instances of us-central1-a, subnetworks and forwarding rules of europe-west1", res.Gaps)
 	}
 	find(t, res.Resources, "//compute.googleapis.com/projects/acme-prod/zones/europe-west1-b/instances/gce-batch-eu")
-	if n := len(byNativeType(res.Resources, "compute.googleapis.com/Instance")); n != 1 {
-		t.Errorf("%d instances, want the one outside us-central1-a", n)
+	if n := len(byNativeType(res.Resources, "compute.googleapis.com/Instance")); n != 2 {
+		t.Errorf("%d instances, want the two outside us-central1-a", n)
 	}
 }

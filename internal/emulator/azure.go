@@ -24,7 +24,9 @@ import (
 //     "properties", …}). Nested resources (blob containers, SQL server
 //     firewall rules) and extension resources (role assignments at any
 //     scope, role definitions) are listed the same way, by their full ARM
-//     id.
+//     id;
+//   - edge.json (azure_lb.go) and security.json (azure_security.go):
+//     more resources in the same form, kept apart by what they are about.
 //
 // The first subscription's tenantId is the home tenant of the emulated
 // credential: a call on a subscription of another tenant is refused with
@@ -49,6 +51,11 @@ type AzureResource struct {
 	Body json.RawMessage
 }
 
+// azureResourceFiles are the files of resources, read in this order:
+// resources.json, then the files of services that keep their own
+// (azure_lb.go, azure_security.go). A missing file has no resources.
+var azureResourceFiles = []string{"resources.json", azureEdgeFile, azureSecurityFile}
+
 // loadAzure reads dir; a missing directory means no Azure part (nil).
 func loadAzure(fsys fs.FS, dir string) (*AzureEstate, error) {
 	if _, err := fs.Stat(fsys, dir); errors.Is(err, fs.ErrNotExist) {
@@ -71,22 +78,24 @@ func loadAzure(fsys fs.FS, dir string) (*AzureEstate, error) {
 	if err := read("subscriptions.json", &e.Subscriptions); err != nil {
 		return nil, err
 	}
-	var bodies []json.RawMessage
-	if err := read("resources.json", &bodies); err != nil {
-		return nil, err
-	}
-	for i, b := range bodies {
-		var head struct {
-			ID   string `json:"id"`
-			Type string `json:"type"`
+	for _, name := range azureResourceFiles {
+		var bodies []json.RawMessage
+		if err := read(name, &bodies); err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(b, &head); err != nil {
-			return nil, fmt.Errorf("resources.json: resource %d: %w", i, err)
+		for i, b := range bodies {
+			var head struct {
+				ID   string `json:"id"`
+				Type string `json:"type"`
+			}
+			if err := json.Unmarshal(b, &head); err != nil {
+				return nil, fmt.Errorf("%s: resource %d: %w", name, i, err)
+			}
+			if head.ID == "" || head.Type == "" {
+				return nil, fmt.Errorf("%s: resource %d has no id or type", name, i)
+			}
+			e.Resources = append(e.Resources, AzureResource{ID: head.ID, Type: head.Type, Body: b})
 		}
-		if head.ID == "" || head.Type == "" {
-			return nil, fmt.Errorf("resources.json: resource %d has no id or type", i)
-		}
-		e.Resources = append(e.Resources, AzureResource{ID: head.ID, Type: head.Type, Body: b})
 	}
 	for i, b := range e.Subscriptions {
 		var head struct {
@@ -159,6 +168,9 @@ func parseARM(p string) (armCall, bool) {
 	if len(rest)%2 == 0 {
 		c.One, c.Action = true, name+".Get"
 		return c, true
+	}
+	if sc, ok := parseSecurityARM(c, segs[:prov]); ok {
+		return sc, true
 	}
 	subscriptionWide := prov == 2 && len(types) == 1
 	switch {
@@ -235,6 +247,10 @@ func (s *Server) serveAzure(w http.ResponseWriter, hr *http.Request) {
 				_, _ = w.Write(r.Body)
 				return
 			}
+		}
+		if b, ok := defaultSecurityResource(call, hr.URL.Path); ok {
+			writeARMJSON(w, http.StatusOK, b)
+			return
 		}
 		writeARMError(w, http.StatusNotFound, "ResourceNotFound", "The Resource '"+hr.URL.Path+"' was not found.")
 		return

@@ -3,8 +3,8 @@
 // SigV4-signed requests are AWS, Azure Resource Manager paths
 // (/subscriptions/…, /providers/…) are Azure, and the rest are Google APIs. The same code serves the collector tests,
 // `make demo` and benchmarks. For AWS it speaks the query protocol (EC2, IAM,
-// RDS, STS, ELBv2: form-encoded POST, XML answers), S3's REST XML,
-// Lambda's REST JSON and Organizations' JSON 1.1; the service and region of each request are read
+// RDS, STS, ELBv2, classic ELB: form-encoded POST, XML answers), S3's REST XML,
+// Lambda's REST JSON, Organizations' and KMS's JSON 1.1 and SQS's JSON 1.0; the service and region of each request are read
 // from its SigV4 credential scope, so one listener serves every service, as
 // AWS_ENDPOINT_URL expects. The access key of that scope says which account
 // answers: keys that STS AssumeRole handed out ("ASIA" + the account id)
@@ -57,10 +57,14 @@ const (
 
 // Fault injects an error into requests that match Service (SigV4 service
 // name: "ec2", "iam", "s3", "rds", "sts", "organizations",
-// "elasticloadbalancing", "lambda"), Action ("" for any; the query Action,
+// "elasticloadbalancing", "lambda", "sqs", "kms"; "elb" for classic ELB,
+// which signs as "elasticloadbalancing" but is told apart by its API
+// version), Action ("" for any; the query Action,
 // for S3 the operation name such as "GetBucketPolicy", for Organizations
 // the target's operation such as "ListAccounts", for Lambda
-// "ListFunctions" or "GetFunctionUrlConfig"), Region ("" for any) and
+// "ListFunctions" or "GetFunctionUrlConfig"; for Inspector2, SSM and EKS
+// the operation name, such as "ListFindings", "DescribeInstancePatchStates"
+// or "DescribeCluster"; services "inspector2", "ssm", "eks"), Region ("" for any) and
 // Account (the AWS account whose credentials signed the request; "" for
 // any). Times bounds how often it fires (0: always); with Each it bounds
 // how often it fires for each distinct call (same access key, region,
@@ -207,7 +211,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	auth := hr.Header.Get("Authorization")
 	service, region := scope(auth)
 	if service == "" {
-		// Not AWS: Azure Resource Manager paths, else Google APIs.
+		// Not AWS: the exploitation feeds, Azure Resource Manager paths,
+		// else Google APIs.
+		if isFeedPath(hr.URL.Path) {
+			s.serveFeed(w, hr)
+			return
+		}
 		if isAzurePath(hr.URL.Path) {
 			s.serveAzure(w, hr)
 		} else {
@@ -222,6 +231,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		case "s3":
 			writeS3Error(w, aerr)
 		case "organizations", "lambda":
+			writeAWSJSONError(w, aerr)
+		case "sqs":
+			writeSQSError(w, aerr)
+		case "kms", "inspector2", "ssm", "eks":
 			writeAWSJSONError(w, aerr)
 		default:
 			writeQueryError(w, service, aerr)
@@ -239,6 +252,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	case "lambda":
 		s.serveLambda(w, req)
 		return
+	case "sqs":
+		s.serveSQS(w, req)
+		return
+	case "kms":
+		s.serveKMS(w, req)
+		return
+	case "inspector2":
+		s.serveInspector2(w, req)
+		return
+	case "ssm":
+		s.serveSSM(w, req)
+		return
+	case "eks":
+		s.serveEKS(w, req)
+		return
 	}
 	if err := hr.ParseForm(); err != nil {
 		writeQueryError(w, service, errorf(400, "MalformedQueryString", "%v", err))
@@ -249,6 +277,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		req.Params = hr.Form
 	}
 	req.Action = req.Get("Action")
+	if service == "elasticloadbalancing" && req.Get("Version") == elbClassicVersion {
+		service, req.Service = elbClassicService, elbClassicService
+	}
 	if s.injected(w, req, func(e *apiError) { writeQueryError(w, service, e) }) {
 		return
 	}
@@ -280,6 +311,9 @@ var queryHandlers = map[string]queryHandler{
 	"rds": serveRDS,
 	// elasticloadbalancing is ELBv2's signing name.
 	"elasticloadbalancing": serveELBv2,
+	// elb is classic ELB (Version 2012-06-01), signed as
+	// elasticloadbalancing too.
+	elbClassicService: serveELB,
 }
 
 // injected counts r and answers it with the fault that matches it, if any:

@@ -15,7 +15,8 @@ import (
 
 // Estate is what the emulator serves, described in each cloud's own terms.
 // An estate is a directory holding the AWS account (account.json and one
-// file per service: ec2.json, iam.json, s3.json, rds.json, elbv2.json, lambda.json; a missing
+// file per service: ec2.json, iam.json, s3.json, rds.json, elbv2.json, lambda.json, elb.json
+// (classic ELB), sqs.json, kms.json; a missing
 // service file means an empty service), and optionally a gcp/ and an
 // azure/ directory, each read by that cloud's loader.
 //
@@ -34,6 +35,8 @@ type Estate struct {
 	Members map[string]*AWSEstate
 	GCP     *GCPEstate   // nil: the estate has no GCP part
 	Azure   *AzureEstate // nil: the estate has no Azure part
+	// Feeds are the estate's feeds/ files (see Feeds).
+	Feeds Feeds
 
 	// root is the estate's root account in a view of a member (see
 	// Server.view); nil in the loaded estate, whose root is AWS.
@@ -78,6 +81,17 @@ type AWSEstate struct {
 	RDS     RDSEstate
 	ELBv2   ELBv2Estate
 	Lambda  LambdaEstate
+	// ELB is the classic load balancers (elb.json), SQS the queues
+	// (sqs.json), KMS the keys (kms.json).
+	ELB ELBEstate
+	SQS SQSEstate
+	KMS KMSEstate
+	// Inspector2 is Amazon Inspector (inspector2.json), SSM the
+	// instances Systems Manager manages (ssm.json), EKS the clusters
+	// (eks.json).
+	Inspector2 Inspector2Estate
+	SSM        SSMEstate
+	EKS        EKSEstate
 }
 
 // AWSAccount is account.json.
@@ -137,6 +151,9 @@ func load(fsys fs.FS, dir, label string) (*Estate, error) {
 	if e.Azure, err = loadAzure(fsys, path.Join(dir, "azure")); err != nil {
 		return nil, fmt.Errorf("load estate %s: azure: %w", label, err)
 	}
+	if e.Feeds, err = loadFeeds(fsys, path.Join(dir, "feeds")); err != nil {
+		return nil, fmt.Errorf("load estate %s: feeds: %w", label, err)
+	}
 	return e, nil
 }
 
@@ -155,6 +172,12 @@ func loadAWS(fsys fs.FS, dir string) (AWSEstate, error) {
 		{"rds.json", &a.RDS, false},
 		{"elbv2.json", &a.ELBv2, false},
 		{"lambda.json", &a.Lambda, false},
+		{"elb.json", &a.ELB, false},
+		{"sqs.json", &a.SQS, false},
+		{"kms.json", &a.KMS, false},
+		{"inspector2.json", &a.Inspector2, false},
+		{"ssm.json", &a.SSM, false},
+		{"eks.json", &a.EKS, false},
 	}
 	for _, f := range files {
 		b, err := fs.ReadFile(fsys, path.Join(dir, f.name))

@@ -63,6 +63,10 @@ type GCPProject struct {
 	// "organization", "id": "123456789012"}}]); empty: the project alone,
 	// in no organization.
 	Ancestry []json.RawMessage `json:"ancestry,omitempty"`
+	// OSConfig and LoadBalancing come from gcp/osconfig/ and
+	// gcp/loadbalancing/ (gcp_osconfig.go, gcp_lb.go); nil: none.
+	OSConfig      *GCPOSConfig      `json:"-"`
+	LoadBalancing *GCPLoadBalancing `json:"-"`
 }
 
 // GCPCompute is what Compute Engine serves for a project.
@@ -114,6 +118,12 @@ func loadGCP(fsys fs.FS, dir string) (*GCPEstate, error) {
 		e.Projects = append(e.Projects, p)
 	}
 	slices.SortFunc(e.Projects, func(a, b *GCPProject) int { return strings.Compare(a.ID, b.ID) })
+	if err := loadGCPOSConfig(fsys, dir, e); err != nil {
+		return nil, err
+	}
+	if err := loadGCPLoadBalancing(fsys, dir, e); err != nil {
+		return nil, err
+	}
 	if b, err := fs.ReadFile(fsys, path.Join(dir, "images.json")); err == nil {
 		if err := decodeStrict(b, &e.Images); err != nil {
 			return nil, fmt.Errorf("images.json: %w", err)
@@ -308,6 +318,8 @@ func (s *Server) serveGCP(w http.ResponseWriter, r *http.Request) {
 		s.serveCompute(w, r, e)
 	case strings.HasPrefix(p, "/storage/v1/"), strings.HasPrefix(p, "/upload/"), strings.HasPrefix(p, "/download/"), strings.HasPrefix(p, "/b/"), p == "/b":
 		s.serveStorage(w, r, e)
+	case isOSConfigPath(p):
+		s.serveOSConfig(w, r, e)
 	case strings.HasPrefix(p, "/v1/projects"):
 		s.serveProjects(w, r, e)
 	case strings.HasPrefix(p, "/sql/v1beta4/projects/"):

@@ -18,6 +18,9 @@ import (
 //	GET /compute/v1/projects/P/global/images/NAME        images.get
 //	GET /compute/v1/projects/P/zones/Z/disks/NAME        disks.get
 func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, e *GCPEstate) {
+	if s.serveComputeLB(w, r, e) { // load balancing: gcp_lb.go
+		return
+	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/compute/v1/"), "/")
 	if len(parts) < 4 || parts[0] != "projects" || r.Method != http.MethodGet {
 		writeGCPError(w, gcpNotFound("emulator: compute does not serve %s %s", r.Method, r.URL.Path))

@@ -565,7 +565,13 @@ type LoadBalancer struct {
 type Listener struct {
 	Protocol string `json:"protocol"` // "HTTP", "HTTPS", "TCP", "UDP", "TLS", "TCP_UDP", "GENEVE"
 	Port     int    `json:"port"`
+	// ToPort is the last port of a range of listener ports (a GCP
+	// forwarding rule's portRange or allPorts, 0–65535); 0 for one port.
+	ToPort int `json:"to_port,omitempty"`
 }
+
+// Ports is the listener's port range.
+func (l Listener) Ports() PortRange { return PortRange{From: l.Port, To: max(l.Port, l.ToPort)} }
 
 // LBTarget is one instance behind a load balancer: the instance's id and
 // the port and protocol traffic reaches it on.
@@ -573,7 +579,14 @@ type LBTarget struct {
 	ID       string `json:"id"`
 	Port     int    `json:"port"`
 	Protocol string `json:"protocol,omitempty"` // the target group's protocol
+	// ToPort is the last port of a range the target receives on (a
+	// passthrough rule forwarding a port range keeps each port); 0 for one
+	// port.
+	ToPort int `json:"to_port,omitempty"`
 }
+
+// Ports is the target's port range.
+func (t LBTarget) Ports() PortRange { return PortRange{From: t.Port, To: max(t.Port, t.ToPort)} }
 
 // Function URL auth types (Function.URLAuth).
 const (
