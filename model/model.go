@@ -26,21 +26,21 @@ const KindLogReg = "logreg"
 // The raw logit is z = Bias + Σ Weights[i]·(x[i]−Mean[i])/Std[i]; the risk
 // is the calibrated probability sigmoid(A·z + B).
 type Model struct {
-	Kind          string      `json:"kind"`
-	SchemaVersion string      `json:"schema_version"`
-	SchemaHash    string      `json:"schema_hash"`
-	FeatureNames  []string    `json:"feature_names"`
-	Weights       []float64   `json:"weights"` // on standardised inputs
-	Bias          float64     `json:"bias"`
-	Mean          []float64   `json:"mean"`
-	Std           []float64   `json:"std"` // 1 where a feature was constant in training
+	Kind          string    `json:"kind"`
+	SchemaVersion string    `json:"schema_version"`
+	SchemaHash    string    `json:"schema_hash"`
+	FeatureNames  []string  `json:"feature_names"`
+	Weights       []float64 `json:"weights"` // on standardised inputs
+	Bias          float64   `json:"bias"`
+	Mean          []float64 `json:"mean"`
+	Std           []float64 `json:"std"` // 1 where a feature was constant in training
 	// NonNegative: every weight was held at or above 0 in training, so no
 	// fact raises a feature and lowers the risk: fixing or accepting a
 	// signal never makes a resource look riskier.
-	NonNegative bool `json:"non_negative,omitempty"`
-	Calibration   Calibration `json:"calibration"`
-	Provenance    Provenance  `json:"provenance"`
-	Metrics       Metrics     `json:"metrics"`
+	NonNegative bool        `json:"non_negative,omitempty"`
+	Calibration Calibration `json:"calibration"`
+	Provenance  Provenance  `json:"provenance"`
+	Metrics     Metrics     `json:"metrics"`
 }
 
 // Calibration holds Platt scaling: p = sigmoid(A·z + B) for raw logit z.

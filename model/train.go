@@ -29,10 +29,10 @@ type TrainOptions struct {
 	// negative weights are set to 0 after each step). Every feature is a
 	// risk factor, so a negative weight is an artefact of correlated
 	// features, and it would let a fix raise the predicted risk.
-	NonNegative bool
-	ValFraction  float64         // early stopping and calibration; default 0.15
-	TestFraction float64         // held out for Metrics only; default 0.15
-	Provenance   Provenance      // Source, Command, Notes are kept; Rows, Positives, Seed, Trained are filled in
+	NonNegative  bool
+	ValFraction  float64    // early stopping and calibration; default 0.15
+	TestFraction float64    // held out for Metrics only; default 0.15
+	Provenance   Provenance // Source, Command, Notes are kept; Rows, Positives, Seed, Trained are filled in
 	Now          func() time.Time
 }
 

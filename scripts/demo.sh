@@ -27,6 +27,10 @@ status=0
 posture scan --aws --gcp --azure --gcp-endpoint "$AWS_ENDPOINT_URL" --azure-endpoint "$AWS_ENDPOINT_URL" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || exit "$status"
 echo
+echo "== posture feeds update   (KEV and EPSS extracts the emulator serves, through the real download path)"
+posture feeds update --kev-url "$AWS_ENDPOINT_URL/feeds/known_exploited_vulnerabilities.json" \
+  --epss-url "$AWS_ENDPOINT_URL/feeds/epss_scores-current.csv.gz"
+echo
 echo "== posture score   (the ten riskiest resources and why)"
 posture score --top 10
 posture report --format json --out report.json
