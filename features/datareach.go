@@ -74,7 +74,19 @@ func (g *Graph) buildDataIndex() *dataIndex {
 		p := g.byID[id]
 		docs, _, _ := g.principalDocs(id)
 		var denies []inventory.Statement
+		// home is, per policy, the account its "*" stands for: the
+		// principal's own on AWS (a policy there grants within its
+		// account); on GCP and Azure the project or subscription the
+		// binding or role assignment was made in, which may be another
+		// than the identity's own.
+		home := map[string]string{}
+		accounts := []string{p.Account}
 		for _, d := range docs {
+			home[d.ID] = p.Account
+			if pol := g.byID[d.ID]; pol != nil && p.Cloud != inventory.AWS && pol.Account != "" {
+				home[d.ID] = pol.Account
+				accounts = append(accounts, pol.Account)
+			}
 			for _, s := range d.Doc.Statements {
 				if s.Effect == inventory.Deny && len(s.Conditions) == 0 && anyAllResources(s.Resources) {
 					denies = append(denies, s)
@@ -82,11 +94,14 @@ func (g *Graph) buildDataIndex() *dataIndex {
 			}
 		}
 		var out []string
-		for _, st := range stores[p.Account] {
-			if readsStore(docs, denies, st) {
-				out = append(out, st.ID)
+		for _, acct := range inventory.UniqueSorted(accounts) {
+			for _, st := range stores[acct] {
+				if readsStore(docs, denies, st, home) {
+					out = append(out, st.ID)
+				}
 			}
 		}
+		out = inventory.UniqueSorted(out)
 		if len(out) > 0 {
 			idx.readable[id] = out
 		}
@@ -117,7 +132,7 @@ func (g *Graph) buildDataIndex() *dataIndex {
 // cancels that action. Conditions on an Allow are read as granting and a
 // Deny scoped to some resources is not subtracted: the conservative
 // reading, as elsewhere.
-func readsStore(docs []PolicySource, denies []inventory.Statement, store *inventory.Resource) bool {
+func readsStore(docs []PolicySource, denies []inventory.Statement, store *inventory.Resource, home map[string]string) bool {
 	for _, action := range dataReadActions[store.Cloud][store.Kind] {
 		if deniedBy(denies, action) {
 			continue
@@ -129,7 +144,7 @@ func readsStore(docs []PolicySource, denies []inventory.Statement, store *invent
 				}
 				grants := (len(s.Actions) > 0 && anyActionMatch(s.Actions, action)) ||
 					(len(s.NotActions) > 0 && !anyActionMatch(s.NotActions, action))
-				if grants && coversStore(s, store) {
+				if grants && coversStore(s, store, home[d.ID]) {
 					return true
 				}
 			}
@@ -139,32 +154,41 @@ func readsStore(docs []PolicySource, denies []inventory.Statement, store *invent
 }
 
 // coversStore reports whether a statement's resources name the store: a
-// wildcard for every resource (of the principal's own account), a GCP
+// wildcard for every resource (of home, the account the policy grants
+// in), a GCP
 // project or Azure scope that contains it, or an ARN pattern matching it
 // or its objects ("arn:aws:s3:::b/*").
-func coversStore(s inventory.Statement, store *inventory.Resource) bool {
+func coversStore(s inventory.Statement, store *inventory.Resource, home string) bool {
 	if len(s.NotResources) > 0 {
+		// A bucket's data is its objects: a NotResource naming only the
+		// bucket ("arn:aws:s3:::logs") leaves "logs/*" granted.
+		id := strings.ToLower(store.ID)
+		if store.Kind == inventory.KindBucket && store.Cloud == inventory.AWS {
+			id += "/object"
+		}
 		for _, p := range s.NotResources {
-			if matchesStore(p, store) {
+			if wildcardMatch(strings.ToLower(strings.TrimSpace(p)), id) {
 				return false
 			}
 		}
-		return true
+		return store.Account == home
 	}
 	for _, p := range s.Resources {
-		if matchesStore(p, store) {
+		if matchesStore(p, store, home) {
 			return true
 		}
 	}
 	return false
 }
 
-func matchesStore(pattern string, store *inventory.Resource) bool {
+// matchesStore reports whether a resource pattern names the store; a
+// wildcard for every resource names the stores of home only.
+func matchesStore(pattern string, store *inventory.Resource, home string) bool {
 	p := strings.ToLower(strings.TrimSpace(pattern))
 	id := strings.ToLower(store.ID)
 	switch {
 	case anyAllResources([]string{p}):
-		return true
+		return store.Account == home
 	case strings.HasPrefix(p, "//cloudresourcemanager.googleapis.com/projects/"):
 		return strings.TrimPrefix(p, "//cloudresourcemanager.googleapis.com/projects/") == strings.ToLower(store.Account)
 	case strings.HasPrefix(p, "/subscriptions/"):

@@ -46,6 +46,8 @@ func TestDataReach(t *testing.T) {
 			[]string{key, queue}, map[string][]string{data: nil}},
 		{"NotResource excludes a bucket", readerEstate(inventory.Statement{Effect: inventory.Allow, Actions: []string{"s3:GetObject"}, NotResources: []string{"arn:aws:s3:::logs*"}}),
 			[]string{data}, nil},
+		{"a NotResource naming only a bucket leaves its objects granted", readerEstate(inventory.Statement{Effect: inventory.Allow, Actions: []string{"s3:GetObject"}, NotResources: []string{"arn:aws:s3:::logs"}}),
+			[]string{data, logs}, nil},
 		{"listing is not reading", readerEstate(allow([]string{"s3:ListBucket"}, "*")), nil, map[string][]string{data: nil}},
 		{"private twin: no exposure, same reach", replace(readerEstate(allow([]string{"s3:GetObject"}, "*")), func() inventory.Resource {
 			r := instance("i-1", func(in *inventory.Instance) { in.PublicIPs = nil })
@@ -172,5 +174,22 @@ func TestPublicResourcePolicy(t *testing.T) {
 				t.Errorf("signals (-got +want):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDataReachAcrossProjects: a GCP service account of p1 that owns p2
+// reads p2's buckets (the binding lives in p2, its "*" is p2's), not
+// those of a p3 it has nothing in.
+func TestDataReachAcrossProjects(t *testing.T) {
+	bucket := func(id, project string) inventory.Resource {
+		return inventory.Resource{ID: id, Cloud: inventory.GCP, Account: project, Kind: inventory.KindBucket, Bucket: &inventory.Bucket{}}
+	}
+	sa := inventory.Resource{ID: "sa-1", Cloud: inventory.GCP, Account: "p1", Kind: inventory.KindServiceAccount, ServiceAccount: &inventory.ServiceAccount{}}
+	sa.AddEdge(inventory.RelHasPolicy, "p2-owner")
+	owner := inventory.Resource{ID: "p2-owner", Cloud: inventory.GCP, Account: "p2", Kind: inventory.KindPolicy, Policy: &inventory.Policy{
+		Document: &inventory.PolicyDocument{Statements: []inventory.Statement{allow([]string{"*"}, "*")}}}}
+	g := NewGraph([]inventory.Resource{sa, owner, bucket("b1", "p1"), bucket("b2", "p2"), bucket("b3", "p3")}, nil)
+	if diff := cmp.Diff(g.DataReach(g.Resource("sa-1")), []string{"b2"}); diff != "" {
+		t.Errorf("DataReach(sa-1) (-got +want):\n%s", diff)
 	}
 }

@@ -63,8 +63,9 @@ func keyEvidence(k *inventory.AccessKey) map[string]string {
 func accessKeyOld() Detector {
 	d := Detector{
 		ID: "passwords.access_key_old", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
-		Title: "Active access key older than 90 days",
-		CIS:   []string{"1.14"}, Fix: "",
+		CISGCP: []string{"1.7"},
+		Title:  "Active access key older than 90 days",
+		CIS:    []string{"1.14"}, Fix: "",
 		Kinds: []inventory.Kind{inventory.KindAccessKey},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
@@ -290,9 +291,10 @@ func imdsv1Exposed() Detector {
 func dbTLSNotEnforced() Detector {
 	d := Detector{
 		ID: "passwords.db_tls_not_enforced", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
-		Title: "Database accepts connections without TLS",
-		Fix:   "",
-		Kinds: []inventory.Kind{inventory.KindDatabase},
+		CISGCP: []string{"6.4"},
+		Title:  "Database accepts connections without TLS",
+		Fix:    "",
+		Kinds:  []inventory.Kind{inventory.KindDatabase},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
 		db := r.Database

@@ -80,8 +80,10 @@ func portSignals(d Detector, g *Graph, r *inventory.Resource, ports []int) []inv
 func adminPortInternet() Detector {
 	d := Detector{
 		ID: "ports.admin_port_internet", Pillar: inventory.Ports, Severity: inventory.SevHigh,
-		Title: "Admin port (SSH, RDP, WinRM, VNC) reachable from the internet",
-		CIS:   []string{"5.2", "5.3"}, Fix: "aws.ec2.revoke_public_ingress",
+		CISGCP:   []string{"3.6", "3.7"},
+		CISAzure: []string{"6.1", "6.2"},
+		Title:    "Admin port (SSH, RDP, WinRM, VNC) reachable from the internet",
+		CIS:      []string{"5.2", "5.3"}, Fix: "aws.ec2.revoke_public_ingress",
 		Kinds: []inventory.Kind{inventory.KindInstance},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -117,8 +119,10 @@ func dbPortInternet() Detector {
 func publicDatabase() Detector {
 	d := Detector{
 		ID: "ports.public_database", Pillar: inventory.Ports, Severity: inventory.SevHigh,
-		Title: "Managed database is publicly accessible",
-		CIS:   []string{"2.3.3"}, Fix: "aws.rds.disable_public_access",
+		CISGCP:   []string{"6.5", "6.6"},
+		CISAzure: []string{"4.1.2"},
+		Title:    "Managed database is publicly accessible",
+		CIS:      []string{"2.3.3"}, Fix: "aws.rds.disable_public_access",
 		Kinds: []inventory.Kind{inventory.KindDatabase},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

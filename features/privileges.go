@@ -337,8 +337,9 @@ func adminEvidence(f AdminFinding, via string) map[string]string {
 func adminEquivalent() Detector {
 	d := Detector{
 		ID: "privileges.admin_equivalent", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
-		Title: "Identity has admin-equivalent permissions",
-		CIS:   []string{"1.16"}, Fix: "",
+		CISGCP: []string{"1.5"},
+		Title:  "Identity has admin-equivalent permissions",
+		CIS:    []string{"1.16"}, Fix: "",
 		Kinds: []inventory.Kind{inventory.KindUser, inventory.KindRole, inventory.KindGroup, inventory.KindServiceAccount},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -357,9 +358,10 @@ func adminEquivalent() Detector {
 func exposedAdminRole() Detector {
 	d := Detector{
 		ID: "privileges.exposed_admin_role", Pillar: inventory.Privileges, Severity: inventory.SevCritical,
-		Title: "Internet-exposed instance or function holds an admin-equivalent role",
-		Fix:   "",
-		Kinds: []inventory.Kind{inventory.KindInstance, inventory.KindFunction},
+		CISGCP: []string{"4.2"},
+		Title:  "Internet-exposed instance or function holds an admin-equivalent role",
+		Fix:    "",
+		Kinds:  []inventory.Kind{inventory.KindInstance, inventory.KindFunction},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
 		reach, exposure, reachMissing := g.exposureOf(r)
@@ -556,8 +558,10 @@ func publicPrincipal(s inventory.Statement) bool {
 func publicBucket() Detector {
 	d := Detector{
 		ID: "privileges.public_bucket", Pillar: inventory.Privileges, Severity: inventory.SevHigh,
-		Title: "Bucket is public (policy or ACL, after block public access)",
-		CIS:   []string{"2.1.4"}, Fix: "aws.s3.block_public_access",
+		CISGCP:   []string{"5.1"},
+		CISAzure: []string{"3.17"},
+		Title:    "Bucket is public (policy or ACL, after block public access)",
+		CIS:      []string{"2.1.4"}, Fix: "aws.s3.block_public_access",
 		Kinds: []inventory.Kind{inventory.KindBucket},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

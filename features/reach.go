@@ -1241,7 +1241,14 @@ func (g *Graph) lbPrefixes(l *inventory.LoadBalancer, lbID string) (nets []netip
 		}
 	}
 	for _, c := range l.SourceRanges {
+		if _, err := netip.ParsePrefix(strings.TrimSpace(c)); err != nil {
+			known = false // a range named but not read (an unread subnet's id)
+			continue
+		}
 		add(c)
+	}
+	if l.SourceRangesUnknown {
+		known = false
 	}
 	if l.NetworkID != "" && !l.ProviderFront {
 		if x := g.byID[l.NetworkID]; x != nil && x.Network != nil {
@@ -1311,7 +1318,7 @@ func overlaps(e Exposure, proto string, pr inventory.PortRange) bool {
 // internet itself, judged as for a public address, deny rules, priorities
 // and layers included.
 func passthrough(l *inventory.LoadBalancer) bool {
-	return l.ProviderFront && len(l.SourceRanges) == 0
+	return l.ProviderFront && len(l.SourceRanges) == 0 && !l.SourceRangesUnknown
 }
 
 // admitsInternet decides whether firewalls admit proto on ports from an
@@ -1320,11 +1327,18 @@ func passthrough(l *inventory.LoadBalancer) bool {
 // or partial one, or when no firewall could be judged.
 func (g *Graph) admitsInternet(firewalls, privateIPs []string, proto string, ports inventory.PortRange) (state Reach, via, why string, missing []string) {
 	v := g.firewallExposures(firewalls, privateIPs)
+	// Proven only by a rule that admits the whole of ports (admittedParts
+	// cut them to what each rule admits); a part only some other rule
+	// overlaps is as uncertain as the rule it came from.
+	contains := func(e Exposure) bool {
+		ep := inventory.NormalizeProtocol(e.Protocol)
+		return (ep == inventory.ProtoAll || ep == proto) && e.Ports.From <= ports.From && ports.To <= e.Ports.To
+	}
 	match := func(e Exposure) bool { return overlaps(e, proto, ports) }
-	if e, ok := broadest(v.exps, match); ok {
+	if e, ok := broadest(v.exps, contains); ok {
 		return Reachable, e.Via, describe(e), nil
 	}
-	if e, ok := broadest(append(append([]Exposure(nil), v.unresolved...), v.partial...), match); ok {
+	if e, ok := broadest(append(append(append([]Exposure(nil), v.unresolved...), v.partial...), v.exps...), match); ok {
 		return ReachUnknown, e.Via, describe(e), v.missing
 	}
 	if v.anyUnknown {

@@ -96,6 +96,16 @@ func TestReachabilityProviderFrontedLoadBalancer(t *testing.T) {
 			want: Reachability{Exposures: []Exposure{{Ports: port3389, Protocol: "tcp", Source: "0.0.0.0/0", Via: "nsg-nic", Address: "20.0.0.9",
 				Path: front + " (nsg-nic: allow tcp 3389 from 35.191.0.0/16)"}}},
 		},
+		{
+			// Not a passthrough: the client's address never reaches i-app,
+			// and Azure's VirtualNetwork default admits the proxy itself.
+			name: "proxy whose source ranges were not read: judged as a proxy in the network",
+			estate: providerLBEstate(func(l *inventory.LoadBalancer) {
+				l.Type, l.SourceRangesUnknown = "application-gateway", true
+			}, nil, nil),
+			want: Reachability{Exposures: []Exposure{{Ports: port3389, Protocol: "tcp", Source: "0.0.0.0/0", Via: "nsg-nic", Address: "20.0.0.9",
+				Path: front + " (nsg-nic: allow all 0-65535 from VirtualNetwork)"}}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,5 +133,50 @@ func TestRegionCovers(t *testing.T) {
 		if got := regionCovers(tt.outer, tt.inner); got != tt.want {
 			t.Errorf("regionCovers(%q, %q) = %t, want %t", tt.outer, tt.inner, got, tt.want)
 		}
+	}
+}
+
+// TestLBPrefixesUnknown: ranges named but not read, or marked unknown,
+// make the load balancer's source ranges unknown, so a private prefix an
+// instance admits is uncertain rather than "not the load balancer".
+func TestLBPrefixesUnknown(t *testing.T) {
+	g := NewGraph(nil, nil)
+	for _, tt := range []struct {
+		name string
+		lb   inventory.LoadBalancer
+		want bool
+	}{
+		{"ranges read", inventory.LoadBalancer{ProviderFront: true, SourceRanges: []string{"35.191.0.0/16"}}, true},
+		{"marked unknown", inventory.LoadBalancer{ProviderFront: true, SourceRangesUnknown: true}, false},
+		{"a subnet id in place of its range", inventory.LoadBalancer{ProviderFront: true, SourceRanges: []string{"/subscriptions/s/…/subnets/snet-appgw"}}, false},
+	} {
+		if _, known := g.lbPrefixes(&tt.lb, "lb"); known != tt.want {
+			t.Errorf("%s: known %t, want %t", tt.name, known, tt.want)
+		}
+	}
+}
+
+// TestPassthroughPartsKeepTheirOwnState: a passthrough rule forwarding
+// every port, to an instance whose NIC admits SSH from the internet and
+// every port from a service tag whose addresses are not known: SSH is
+// proven, the rest only uncertain — a part is not proven by a rule that
+// merely overlaps it.
+func TestPassthroughPartsKeepTheirOwnState(t *testing.T) {
+	rule := func(from, to int, src string) inventory.FirewallRule {
+		return inventory.FirewallRule{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 100 + from, Protocol: "tcp",
+			Ports: inventory.PortRange{From: from, To: to}, Sources: []string{src}}
+	}
+	open := []inventory.FirewallRule{{Direction: inventory.Ingress, Action: inventory.Allow, Priority: 100, Protocol: "all",
+		Ports: inventory.PortRange{From: 0, To: 65535}, Sources: []string{"Internet"}}}
+	est := providerLBEstate(func(l *inventory.LoadBalancer) {
+		l.Listeners = []inventory.Listener{{Protocol: "TCP", Port: 0, ToPort: 65535}}
+		l.Targets = []inventory.LBTarget{{ID: "i-app", Port: 0, ToPort: 65535, Protocol: "TCP"}}
+	}, open, []inventory.FirewallRule{rule(22, 22, "Internet"), rule(0, 65535, "AzureCloud")})
+	r := NewGraph(est, nil).Reachability("i-app")
+	if got, _ := r.Port("tcp", 22); got != Reachable {
+		t.Errorf("tcp/22: %v, want reachable", got)
+	}
+	if got, _ := r.Port("tcp", 3389); got != ReachUnknown {
+		t.Errorf("tcp/3389: %v, want unknown (admitted only from a tag whose addresses are not known)", got)
 	}
 }

@@ -126,7 +126,7 @@ var Current = Schema{
 		{FEOLKubernetes, inventory.Patches, "patches.eol_kubernetes", "the cluster's Kubernetes version is past its end of standard support", "0/1"},
 		{FSecretInText, inventory.Passwords, "passwords.secret_in_user_data", "a credential was found in the resource's user data, startup script or function environment", "0/1"},
 		{FKEVCVE, inventory.Patches, "patches.known_exploited_cve", "an open scanner finding on the resource is a CVE in the CISA KEV catalogue", "0/1"},
-		{FHighEPSS, inventory.Patches, "patches.high_epss_cve", "an open finding not in KEV has an EPSS probability of at least 0.1", "0/1"},
+		{FHighEPSS, inventory.Patches, "patches.high_epss_cve", "an open finding has an EPSS probability of at least 0.1 (KEV or not)", "0/1"},
 		{FMaxEPSS, inventory.Patches, "", "the highest EPSS probability (exploitation activity in the next 30 days) among the resource's open findings", "probability 0..1"},
 		{FCriticalVuln, inventory.Patches, "patches.critical_vulnerability", "an open finding is critical (CVSS ≥ 9.0 or rated critical) with a fix available", "0/1"},
 		{FMissingPatches, inventory.Patches, "patches.missing_security_patches", "the patch manager reports missing or failed patches", "0/1"},
@@ -168,7 +168,15 @@ var derivedClearedBy = map[string][]inventory.SignalID{
 	// role it holds: removing them removes the grade (what it still reads
 	// is not re-derived, so the what-if errs towards a larger drop).
 	FObtainablePriv: {"privileges.exposed_admin_role", "privileges.admin_equivalent", "privileges.privilege_escalation"},
+	// Patching the findings removes their EPSS (what-if: all of them; the
+	// drop errs large where other findings stay).
+	FMaxEPSS: {"patches.known_exploited_cve", "patches.high_epss_cve", "patches.critical_vulnerability"},
 }
+
+// whatIfOnly are derived features a fix clears but accepting a signal does
+// not: obtainable_privilege is graded from the identity's own signals,
+// which stay unless they are suppressed themselves.
+var whatIfOnly = map[string]bool{FObtainablePriv: true}
 
 // ClearedBy returns the positions of the features that fixing signal sig
 // sets to 0: the features the signal sets, and the derived ones it breaks.
@@ -208,7 +216,8 @@ func (s Schema) SetBy(sig inventory.SignalID) []int {
 // single signal sets, or that a second signal sets besides its
 // Feature.Signal), every signal that feeds it: its Feature.Signal, if any,
 // then the signals whose fix clears it. It returns nil for a feature that
-// is not derived. A derived feature is cleared by suppression only when
+// is not derived, or that only a fix clears (whatIfOnly). A derived
+// feature is cleared by suppression only when
 // every signal of the resource that feeds it is suppressed; ClearedBy, the
 // what-if of a fix, clears it when any one is fixed.
 func (s Schema) Feeders(i int) []inventory.SignalID {
@@ -217,7 +226,7 @@ func (s Schema) Feeders(i int) []inventory.SignalID {
 	}
 	f := s.Features[i]
 	derived := derivedClearedBy[f.Name]
-	if len(derived) == 0 {
+	if len(derived) == 0 || whatIfOnly[f.Name] {
 		return nil
 	}
 	var out []inventory.SignalID

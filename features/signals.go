@@ -16,7 +16,13 @@ type Detector struct {
 	Title    string
 	Severity inventory.Severity
 	CIS      []string // CIS AWS Foundations Benchmark v3.0 recommendation ids
-	Fix      string   // the remediation fix id, "" when none is automatic
+	// CISGCP and CISAzure are the CIS Google Cloud Platform Foundation
+	// Benchmark v3.0.0 and CIS Microsoft Azure Foundations Benchmark v2.1.0
+	// recommendation ids the signal checks on that cloud; none where it
+	// does not fire there or no recommendation covers it.
+	CISGCP   []string
+	CISAzure []string
+	Fix      string // the remediation fix id, "" when none is automatic
 	// Kinds lists the resource kinds Detect applies to.
 	Kinds  []inventory.Kind
 	Detect func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal

@@ -48,7 +48,7 @@ func TestCatalogue(t *testing.T) {
 			default:
 				t.Errorf("id %s has severity %q", d.ID, d.Severity)
 			}
-			for _, c := range d.CIS {
+			for _, c := range append(append(append([]string(nil), d.CIS...), d.CISGCP...), d.CISAzure...) {
 				if !cisID.MatchString(c) {
 					t.Errorf("id %s has malformed CIS id %q", d.ID, c)
 				}

@@ -101,7 +101,8 @@ func fixText(fs []inventory.Vulnerability) string {
 }
 
 // byCVE groups a resource's open findings by upper-cased CVE id, keeping
-// the first of each, in id order.
+// the first of each, in id order. Findings without a CVE id (a GHSA, ALAS
+// or scanner id) are left out: no feed lists them.
 func byCVE(v *inventory.Vulnerabilities) []inventory.Vulnerability {
 	if v == nil {
 		return nil
@@ -110,7 +111,7 @@ func byCVE(v *inventory.Vulnerabilities) []inventory.Vulnerability {
 	var out []inventory.Vulnerability
 	for _, f := range v.Findings {
 		id := strings.ToUpper(strings.TrimSpace(f.CVE))
-		if seen[id] {
+		if seen[id] || !feeds.ValidCVE(id) {
 			continue
 		}
 		seen[id] = true
@@ -158,14 +159,19 @@ func knownExploitedCVE() Detector {
 	d := Detector{
 		ID: "patches.known_exploited_cve", Pillar: inventory.Patches, Severity: inventory.SevCritical,
 		Title: "Carries a vulnerability CISA lists as exploited in the wild (KEV)",
+		Fix:   "aws.ssm.run_patch_baseline",
 		Kinds: vulnKinds,
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
-		if ev, ok := scannerMissing(r); ok {
-			return []inventory.Signal{d.unknown(r, ev)}
-		}
+		// The findings read are judged first: a scanner read that stopped
+		// part-way still shows what it found; only finding nothing is
+		// unknown then.
 		fs := byCVE(r.Vulnerabilities)
+		missing, partial := scannerMissing(r)
 		if len(fs) == 0 {
+			if partial {
+				return []inventory.Signal{d.unknown(r, missing)}
+			}
 			return nil
 		}
 		hits, known := g.KEVFindings(r)
@@ -176,6 +182,9 @@ func knownExploitedCVE() Detector {
 			})}
 		}
 		if len(hits) == 0 {
+			if partial {
+				return []inventory.Signal{d.unknown(r, missing)}
+			}
 			return nil
 		}
 		ev := map[string]string{
@@ -217,7 +226,8 @@ func cveIDs(fs []inventory.Vulnerability) []string {
 func highEPSSCVE() Detector {
 	d := Detector{
 		ID: "patches.high_epss_cve", Pillar: inventory.Patches, Severity: inventory.SevHigh,
-		Title: fmt.Sprintf("Carries a vulnerability with EPSS ≥ %.2f, not (yet) in KEV", HighEPSS),
+		Title: fmt.Sprintf("Carries a vulnerability with EPSS ≥ %.2f (likely exploited within 30 days)", HighEPSS),
+		Fix:   "aws.ssm.run_patch_baseline",
 		Kinds: vulnKinds,
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -238,9 +248,6 @@ func highEPSSCVE() Detector {
 			if !ok || s.Score < HighEPSS {
 				continue
 			}
-			if _, kev := g.exploits.KEV[f.CVE]; kev {
-				continue // patches.known_exploited_cve says more
-			}
 			hits = append(hits, f.CVE)
 			if s.Score > best {
 				best, bestCVE = s.Score, f.CVE
@@ -260,6 +267,25 @@ func highEPSSCVE() Detector {
 	return d
 }
 
+// findings are a resource's open findings by id (CVE or the scanner's
+// own), the first of each, in id order.
+func findings(v *inventory.Vulnerabilities) []inventory.Vulnerability {
+	if v == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []inventory.Vulnerability
+	for _, f := range v.Findings {
+		f.CVE = strings.ToUpper(strings.TrimSpace(f.CVE))
+		if !seen[f.CVE] {
+			seen[f.CVE] = true
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CVE < out[j].CVE })
+	return out
+}
+
 // criticalSeverity reports whether the scanner rates a finding critical:
 // its severity says so, or its CVSS base score is 9.0 or more.
 func criticalSeverity(f inventory.Vulnerability) bool {
@@ -270,20 +296,21 @@ func criticalVulnerability() Detector {
 	d := Detector{
 		ID: "patches.critical_vulnerability", Pillar: inventory.Patches, Severity: inventory.SevHigh,
 		Title: "Carries a critical vulnerability (CVSS ≥ 9.0 or rated critical) with a fix available",
+		Fix:   "aws.ssm.run_patch_baseline",
 		Kinds: vulnKinds,
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
-		if ev, ok := scannerMissing(r); ok {
-			return []inventory.Signal{d.unknown(r, ev)}
-		}
 		var hits []inventory.Vulnerability
-		for _, f := range byCVE(r.Vulnerabilities) {
+		for _, f := range findings(r.Vulnerabilities) {
 			// No fix yet is another matter: nothing to apply.
 			if criticalSeverity(f) && (f.FixAvailable == nil || *f.FixAvailable) {
 				hits = append(hits, f)
 			}
 		}
 		if len(hits) == 0 {
+			if ev, ok := scannerMissing(r); ok {
+				return []inventory.Signal{d.unknown(r, ev)}
+			}
 			return nil
 		}
 		top := slices.MaxFunc(hits, func(a, b inventory.Vulnerability) int {
@@ -315,6 +342,7 @@ func missingSecurityPatches() Detector {
 	d := Detector{
 		ID: "patches.missing_security_patches", Pillar: inventory.Patches, Severity: inventory.SevMedium,
 		Title: "The patch manager reports missing or failed patches",
+		Fix:   "aws.ssm.run_patch_baseline",
 		Kinds: []inventory.Kind{inventory.KindInstance},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

@@ -84,18 +84,28 @@ func TestVulnerabilitySignals(t *testing.T) {
 		{"not scanned at all: nothing to say", []inventory.Resource{instance("i-1", nil)}, feedsOf(), "patches.known_exploited_cve", nil, nil},
 		{"findings unreadable: unknown", unreadable(), feedsOf(), "patches.known_exploited_cve", []string{"missing"},
 			[]hit{{Unknown: true, Evidence: map[string]string{"missing": "aws.inspector2 findings could not be read"}}}},
+		{"a read that stopped part-way still shows the KEV CVE it found", func() []inventory.Resource {
+			rs := scanned(log4shell)
+			rs[0].Vulnerabilities.Unknown = true
+			return rs
+		}(), feedsOf(), "patches.known_exploited_cve", []string{"cves"}, []hit{{Evidence: map[string]string{"cves": "CVE-2021-44228"}}}},
+		{"findings without a CVE id: no feed lists them, nothing unknown", scanned(inventory.Vulnerability{CVE: "ALAS-2024-1"}), noFeeds,
+			"patches.known_exploited_cve", nil, nil},
 		{"no KEV catalogue in the store: unknown, not safe", scanned(log4shell), noFeeds, "patches.known_exploited_cve", []string{"missing", "cves"},
 			[]hit{{Unknown: true, Evidence: map[string]string{"missing": "no KEV catalogue in the store (run posture feeds update)", "cves": "CVE-2021-44228"}}}},
 
 		{"high EPSS outside KEV (ids compared upper-cased)", scanned(highEPSS, low), feedsOf(), "patches.high_epss_cve", []string{"cves", "max_epss"},
 			[]hit{{Evidence: map[string]string{"cves": "CVE-2023-0001", "max_epss": "0.310 (CVE-2023-0001)"}}}},
-		{"a KEV CVE is the KEV signal's, not this one's", scanned(log4shell), feedsOf(), "patches.high_epss_cve", nil, nil},
+		{"a KEV CVE with a high EPSS is both facts", scanned(log4shell), feedsOf(), "patches.high_epss_cve", []string{"cves"},
+			[]hit{{Evidence: map[string]string{"cves": "CVE-2021-44228"}}}},
 		{"safe twin: low EPSS", scanned(low), feedsOf(), "patches.high_epss_cve", nil, nil},
 		{"no EPSS scores in the store: unknown", scanned(low), noFeeds, "patches.high_epss_cve", []string{"missing"},
 			[]hit{{Unknown: true, Evidence: map[string]string{"missing": "no EPSS scores in the store (run posture feeds update)"}}}},
 
 		{"critical with a fix", scanned(log4shell, low), noFeeds, "patches.critical_vulnerability", []string{"cves", "max_cvss", "package", "fix_available"},
 			[]hit{{Evidence: map[string]string{"cves": "CVE-2021-44228", "max_cvss": "10.0 (CVE-2021-44228)", "package": "log4j-core 2.14.1", "fix_available": "yes"}}}},
+		{"critical finding without a CVE id (a scanner's own id) counts", scanned(inventory.Vulnerability{CVE: "QID-38923", Severity: "critical", FixAvailable: yes()}), noFeeds,
+			"patches.critical_vulnerability", []string{"cves"}, []hit{{Evidence: map[string]string{"cves": "QID-38923"}}}},
 		{"critical without a fix yet: nothing to apply", scanned(inventory.Vulnerability{CVE: "CVE-2024-9999", CVSS: 9.8, FixAvailable: no()}), noFeeds, "patches.critical_vulnerability", nil, nil},
 		{"safe twin: high, not critical", scanned(highEPSS), noFeeds, "patches.critical_vulnerability", nil, nil},
 		{"findings unreadable: unknown", unreadable(), noFeeds, "patches.critical_vulnerability", nil, []hit{{Unknown: true}}},

@@ -41,6 +41,7 @@ const (
 	rKindUser
 	rKindAccessKey
 	rKindAccount
+	rKindQueueKey
 	// instances
 	rInstExposed
 	rAdminPortGivenExposed
@@ -68,6 +69,8 @@ const (
 	// buckets
 	rPublicBucket
 	rSensitiveInPublic
+	rPublicResPolicy
+	rPublicResPolicyUsed
 	// identities
 	rConsoleUser
 	rOrgNoConsoleMFA
@@ -120,6 +123,7 @@ var rateTable = [numRates]Rate{
 	rKindUser:      {"share of resources that are IAM users", 0.15, "resource mix", GradeAssumption},
 	rKindAccessKey: {"share of resources that are access keys", 0.12, "resource mix", GradeAssumption},
 	rKindAccount:   {"share of resources that are accounts", 0.08, "resource mix", GradeAssumption},
+	rKindQueueKey:  {"share of resources that are queues or encryption keys", 0.03, "resource mix", GradeAssumption},
 
 	rInstExposed:           {"instances internet-exposed through a real path", 0.25, "no published per-instance figure found", GradeAssumption},
 	rAdminPortGivenExposed: {"exposed instances with an admin port (SSH/RDP) open to the internet", 0.40, "no published figure found", GradeAssumption},
@@ -145,8 +149,10 @@ var rateTable = [numRates]Rate{
 	rDBReachableGivenPublic: {"publicly accessible databases whose firewall admits the internet", 0.50, "no published figure found", GradeAssumption},
 	rDBEOL:                  {"managed databases on an end-of-life engine version", 0.15, "no published figure found", GradeAssumption},
 
-	rPublicBucket:      {"S3 buckets effectively public", 0.01, datadog25, GradeTrueCopy},
-	rSensitiveInPublic: {"publicly exposed buckets holding sensitive data", 0.63, unit42v7, GradeSecondary},
+	rPublicBucket:        {"S3 buckets effectively public", 0.01, datadog25, GradeTrueCopy},
+	rSensitiveInPublic:   {"publicly exposed buckets holding sensitive data", 0.63, unit42v7, GradeSecondary},
+	rPublicResPolicy:     {"queues and keys whose resource policy admits anyone (the public bucket share reused)", 0.01, "no published figure found", GradeAssumption},
+	rPublicResPolicyUsed: {"public queues and keys found and used (messages read or injected, ciphertext decrypted) within 30 days: unlike a bucket, a queue or key must be named by account and name", 0.10, "no published figure found", GradeAssumption},
 
 	rConsoleUser:           {"IAM users with a console password", 0.60, "no published figure found", GradeAssumption},
 	rOrgNoConsoleMFA:       {"organisations not enforcing MFA for console users", 0.76, unit42v7, GradeSecondary},
@@ -191,7 +197,7 @@ func Rates() []Rate { return slices.Clone(rateTable[:]) }
 func rate(id rateID) float64 { return rateTable[id].Value }
 
 // BootstrapAssumptions states how the simulator combines its rates.
-const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found. Schema 5: an instance carries high/critical (CVSS ≥ 7) CVEs at the prevalence measured on exposed hosts, old images likelier (assumed alike on hosts that are not exposed, where no remote vector uses them); each CVE is in KEV at the rate computed from data/cve_features.csv, with an EPSS drawn from the KEV deciles or, outside KEV, from an assumed distribution whose mean matches the 3.9 % EPSS v3 reports; against an exposed host each CVE is exploited within 30 days with its EPSS probability (activity anywhere stands in for activity against this host). Findings are visible only where a scanner reports (an assumed half), patch state where a patch manager reports. The latent over-privileged role of an instance is now visible: admin (obtainable_privilege 1), lateral movement (2/3), data access (1/3, with data_reach drawn). public_resource_policy (queues, keys) is not drawn (no queues or keys in the mix), and neither is exposed_neighbour (a data store an exposed instance's role reads): drawn, its vector (that instance's averaged compromise chance) was learnt as a log-odds lift that, added to a public bucket's, put the bucket at 0.89 where the simulator's own combination gives 0.34. A logistic model adds log-odds; independent vectors combine as 1 − Π(1 − p_i); a model that combines them so is issue 5's. Their weights stay 0 until then. Every weight is held at or above 0.`
+const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found. Schema 5: an instance carries high/critical (CVSS ≥ 7) CVEs at the prevalence measured on exposed hosts, old images likelier (assumed alike on hosts that are not exposed, where no remote vector uses them); each CVE is in KEV at the rate computed from data/cve_features.csv, with an EPSS drawn from the KEV deciles or, outside KEV, from an assumed distribution whose mean matches the 3.9 % EPSS v3 reports; against an exposed host each CVE is exploited within 30 days with its EPSS probability (activity anywhere stands in for activity against this host). Findings are visible only where a scanner reports (an assumed half), patch state where a patch manager reports. The latent over-privileged role of an instance is now visible: admin (obtainable_privilege 1), lateral movement (2/3), data access (1/3, with data_reach drawn). Queues and keys are drawn, public at an assumed share and then found and used at an assumed rate. exposed_neighbour is not drawn (a data store an exposed instance's role reads): drawn, its vector (that instance's averaged compromise chance) was learnt as a log-odds lift that, added to a public bucket's, put the bucket at 0.89 where the simulator's own combination gives 0.34. A logistic model adds log-odds; independent vectors combine as 1 − Π(1 − p_i); a model that combines them so is issue 5's. Its weight stays 0 until then. Every weight is held at or above 0.`
 
 // BootstrapP draws n synthetic resources, columns in features.Current
 // order, and each one's probability p of being materially compromised
@@ -225,7 +231,7 @@ type cols struct {
 	exposed, adminPort, dbPort, publicDB, publicBucket, adminEq, exposedAdmin, ssrfAdminPath, holdsAdmin,
 	noMFA, keyOld, keyUnused, rootKeys, rootNoMFA, weakPolicy, imdsv1, imdsv1Exposed,
 	imageAge, imageOld, eol, secret, unknown, scopeGap int
-	kev, highEPSS, maxEPSS, critical, missingPatches, dataReach, obtainable, exposedNeighbour, exposedDataReach int
+	kev, highEPSS, maxEPSS, critical, missingPatches, dataReach, obtainable, exposedNeighbour, exposedDataReach, publicResPolicy int
 }
 
 func resolve(s features.Schema) (cols, error) {
@@ -250,6 +256,7 @@ func resolve(s features.Schema) (cols, error) {
 		{features.FCriticalVuln, &c.critical}, {features.FMissingPatches, &c.missingPatches},
 		{features.FDataReach, &c.dataReach}, {features.FObtainablePriv, &c.obtainable},
 		{features.FExposedNeighbour, &c.exposedNeighbour}, {features.FExposedDataReach, &c.exposedDataReach},
+		{features.FPublicResPolicy, &c.publicResPolicy},
 	} {
 		if *f.dst = s.Index(f.name); *f.dst < 0 {
 			return c, fmt.Errorf("schema %s has no feature %q that the simulator draws", s.Version, f.name)
@@ -268,7 +275,7 @@ func bootstrapRisk(n int, seed int64) ([][]float64, []float64, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	kinds := []rateID{rKindInstance, rKindDatabase, rKindBucket, rKindUser, rKindAccessKey, rKindAccount}
+	kinds := []rateID{rKindInstance, rKindDatabase, rKindBucket, rKindUser, rKindAccessKey, rKindAccount, rKindQueueKey}
 	var total float64
 	for _, k := range kinds {
 		total += rate(k)
@@ -378,6 +385,8 @@ func (s sim) draw(kind rateID) ([]float64, float64) {
 		vectors = s.user(&f, false)
 	case rKindAccount:
 		vectors = s.account(&f)
+	case rKindQueueKey:
+		vectors = s.queueOrKey(&f)
 	}
 	p := combine(append(vectors, rate(rBackground))...)
 
@@ -468,7 +477,7 @@ func (s sim) instance(f *facts) []float64 {
 	if s.vbern(rate(rScannerCoverage)) {
 		for _, v := range cves {
 			f.x[c.kev] = max(f.x[c.kev], b2f(v.kev))
-			f.x[c.highEPSS] = max(f.x[c.highEPSS], b2f(!v.kev && v.epss >= 0.1))
+			f.x[c.highEPSS] = max(f.x[c.highEPSS], b2f(v.epss >= 0.1))
 			f.x[c.critical] = max(f.x[c.critical], b2f(v.critical && v.fix))
 			f.x[c.maxEPSS] = max(f.x[c.maxEPSS], v.epss)
 		}
@@ -543,6 +552,17 @@ func (s sim) bucket(f *facts) []float64 {
 	return []float64{rate(rSensitiveInPublic) * rate(rPublicBucketFound)}
 }
 
+// queueOrKey draws a queue or key whose resource policy may admit anyone.
+func (s sim) queueOrKey(f *facts) []float64 {
+	public := s.vbern(rate(rPublicResPolicy))
+	f.x[s.c.publicResPolicy] = b2f(public)
+	f.maskable = [][]int{{s.c.publicResPolicy}}
+	if !public {
+		return nil
+	}
+	return []float64{rate(rPublicResPolicyUsed)}
+}
+
 // user draws an IAM user (console and keys) or, with console false, an
 // access key with its owner's privileges.
 func (s sim) user(f *facts, console bool) []float64 {
@@ -558,8 +578,9 @@ func (s sim) user(f *facts, console bool) []float64 {
 	f.x[c.adminEq] = b2f(admin)
 	f.x[c.keyOld] = b2f(old)
 	f.x[c.keyUnused] = b2f(unused)
-	if admin {
-		// As the extractor sets them: an admin reads every data store.
+	if admin && console {
+		// As the extractor sets them on a user (not on an access key): an
+		// admin reads every data store.
 		stores := 1 + int(s.vulns.ExpFloat64()*4*rate(rDataStoresMean))
 		f.x[c.obtainable] = 1
 		f.x[c.dataReach] = math.Min(math.Log1p(float64(stores))/math.Log1p(100), 1)

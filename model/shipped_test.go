@@ -103,6 +103,8 @@ func TestShippedModel(t *testing.T) {
 			instance(features.FInternetExposed, features.FIMDSv1, features.FIMDSv1Exposed)},
 		{"exposed instance with a KEV CVE (EPSS 0.94)", "the same without findings",
 			kev(features.FInternetExposed, features.FKEVCVE, features.FCriticalVuln), instance(features.FInternetExposed)},
+		{"queue or key whose policy admits anyone", "its twin pinned to the account",
+			vec(features.FPublicResPolicy), vec()},
 		{"public database reachable from the internet", "its private twin",
 			vec(features.FPublicDatabase, features.FDBPortInternet, features.FInternetExposed), vec()},
 		{"console user without MFA and an access key over 90 days", "its twin with MFA and a new key",

@@ -131,6 +131,7 @@ func Catalogue() []Fix {
 		iamRotateKey(),
 		rdsUpgradeEngine(),
 		ec2ReplaceImage(),
+		ssmRunPatchBaseline(),
 	}
 }
 

@@ -486,6 +486,29 @@ func TestFixPlans(t *testing.T) {
 				Blast: []string{web1}, Reversible: false, Automatable: false}},
 		},
 		{
+			name: "KEV finding on an SSM-managed instance: AWS-RunPatchBaseline, a plan for a person",
+			edit: func(rs []inventory.Resource) {
+				for i := range rs {
+					if rs[i].ID == web1 {
+						rs[i].Instance.Patches = &inventory.PatchCompliance{Source: "aws.ssm", Missing: 3}
+					}
+				}
+			},
+			signal: sig("patches.known_exploited_cve", web1, map[string]string{"cves": "CVE-2024-1086"}),
+			want: []brief{{ID: "aws.ssm.run_patch_baseline@" + web1, Resource: web1,
+				Calls: []remediate.Call{{Service: "ssm", Operation: "SendCommand", Region: region, Params: map[string]any{
+					"DocumentName": "AWS-RunPatchBaseline", "InstanceIds": []string{"i-web1"},
+					"Parameters": map[string][]string{"Operation": {"Install"}, "RebootOption": {"RebootIfNeeded"}},
+					"Comment":    "posture: known_exploited_cve"}}},
+				Blast: []string{web1}, Reversible: false, Automatable: false}},
+		},
+		{
+			name:   "KEV finding on an instance SSM does not manage: what to do, no calls",
+			signal: sig("patches.known_exploited_cve", web1, map[string]string{"cves": "CVE-2024-1086"}),
+			want: []brief{{ID: "aws.ssm.run_patch_baseline@" + web1, Resource: web1,
+				Blast: []string{web1}, Reversible: false, Automatable: false}},
+		},
+		{
 			name:   "a signal no fix handles yields nothing",
 			signal: sig("passwords.root_without_mfa", account, nil),
 		},

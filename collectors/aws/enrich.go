@@ -23,6 +23,10 @@ type enrichments struct {
 	// could not be read: a resource of them with no report of its own is
 	// marked Vulnerabilities.Unknown, never "not scanned".
 	vulnsUnknown map[regionKind]string
+	// patchesUnknown are the regions whose managed instances could not be
+	// listed: an instance there with no recorded state is marked
+	// PatchCompliance.Unknown, never "not managed".
+	patchesUnknown map[string]bool
 }
 
 // regionKind names the resources of one kind in one region.
@@ -33,7 +37,7 @@ type regionKind struct {
 
 func newEnrichments() *enrichments {
 	return &enrichments{vulns: map[string]*inventory.Vulnerabilities{},
-		patches: map[string]*inventory.PatchCompliance{}, vulnsUnknown: map[regionKind]string{}}
+		patches: map[string]*inventory.PatchCompliance{}, vulnsUnknown: map[regionKind]string{}, patchesUnknown: map[string]bool{}}
 }
 
 // setVulns records the scanner's report on resource id, replacing an
@@ -59,6 +63,14 @@ func (e *enrichments) setPatches(id string, p *inventory.PatchCompliance) {
 	e.patches[id] = p
 }
 
+// unknownPatches marks every instance of region whose patch state is not
+// recorded as unknown.
+func (e *enrichments) unknownPatches(region string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.patchesUnknown[region] = true
+}
+
 // apply sets what was recorded on the resources of out, by id. Reports
 // on resources the scan did not collect (an instance terminated since, a
 // region not scanned, a kind posture does not collect) are dropped and
@@ -81,6 +93,8 @@ func (e *enrichments) apply(out *collectors.Result, log *slog.Logger) {
 			if p, ok := e.patches[r.ID]; ok {
 				r.Instance.Patches = p
 				used["p "+r.ID] = true
+			} else if e.patchesUnknown[r.Region] {
+				r.Instance.Patches = &inventory.PatchCompliance{Source: patchSourceSSM, Unknown: true}
 			}
 		}
 	}

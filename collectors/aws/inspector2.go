@@ -163,6 +163,10 @@ func inspectorCoverage(ctx context.Context, s scope, out *collectors.Result, c i
 		filter.ResourceType = append(filter.ResourceType,
 			types.CoverageStringFilter{Comparison: types.CoverageStringComparisonEquals, Value: aws.String(string(t.Resource))})
 	}
+	// One row per resource and scan type: only package scanning reports
+	// CVEs in installed packages (a NETWORK row is reachability analysis,
+	// a CODE row Lambda code scanning), so only it counts as covered.
+	filter.ScanType = []types.CoverageStringFilter{{Comparison: types.CoverageStringComparisonEquals, Value: aws.String(string(types.ScanTypePackage))}}
 	covered := map[string]time.Time{}
 	p := inspector2.NewListCoveragePaginator(c, &inspector2.ListCoverageInput{FilterCriteria: filter, MaxResults: aws.Int32(inspectorCoveragePage)})
 	for p.HasMorePages() {
@@ -174,8 +178,8 @@ func inspectorCoverage(ctx context.Context, s scope, out *collectors.Result, c i
 			return covered, s.gap(out, inspectorService, "ListCoverage", "", err)
 		}
 		for _, r := range page.CoveredResources {
-			if r.ScanStatus == nil || r.ScanStatus.StatusCode != types.ScanStatusCodeActive {
-				continue // known to Inspector, not scanned
+			if r.ScanType != types.ScanTypePackage || r.ScanStatus == nil || r.ScanStatus.StatusCode != types.ScanStatusCodeActive {
+				continue // known to Inspector, not package-scanned
 			}
 			id := s.inspectorResourceID(types.ResourceType(r.ResourceType), aws.ToString(r.ResourceId), aws.ToString(r.AccountId), s.Region)
 			covered[id] = aws.ToTime(r.LastScannedAt).UTC()

@@ -40,8 +40,8 @@ func ssmTables() []table {
 // baseline, and when the scan ran. An instance Systems Manager does not
 // manage, or that Patch Manager never scanned, gets no Patches. Managed
 // instances whose patch state could not be read are marked Unknown, with a
-// gap; if the managed instances cannot be listed, the gap alone says so
-// (which instances are managed is then unknown). Hybrid managed nodes
+// gap; if the managed instances cannot be listed, the gap says so and every
+// instance of the region whose state was not read is marked Unknown. Hybrid managed nodes
 // (mi-…) are not EC2 instances and are skipped.
 func listPatchStates(ctx context.Context, s scope, out *collectors.Result, c ssmAPI) error {
 	var ids []string
@@ -52,6 +52,9 @@ func listPatchStates(ctx context.Context, s scope, out *collectors.Result, c ssm
 			if gerr := s.gap(out, "ssm", "DescribeInstanceInformation", "", err); gerr != nil {
 				return gerr
 			}
+			// Which instances are managed is unknown: those not read are
+			// unknown, not "not managed".
+			s.Enrich.unknownPatches(s.Region)
 			break
 		}
 		for _, in := range page.InstanceInformationList {

@@ -128,11 +128,11 @@ func TestSSMFaults(t *testing.T) {
 		got    []string
 	}{
 		{
-			name:   "DescribeInstanceInformation denied: the gap alone",
+			name:   "DescribeInstanceInformation denied: every instance of the region unknown, not unmanaged",
 			faults: []emulator.Fault{{Service: "ssm", Action: "DescribeInstanceInformation", Kind: emulator.FaultDenied}},
 			want: []inventory.Gap{{Cloud: inventory.AWS, Account: "111122223333", Region: "us-east-1", Service: "ssm",
 				Operation: "DescribeInstanceInformation", Reason: inventory.GapAccessDenied}},
-			got: []string{"i-1 nil", "i-2 nil", "i-3 nil", "i-4 nil"},
+			got: []string{"i-1 unknown", "i-2 unknown", "i-3 unknown", "i-4 unknown"},
 		},
 		{
 			name:   "DescribeInstancePatchStates denied: managed instances unknown",

@@ -688,6 +688,7 @@ func (t *lbTargets) proxySubnets(ctx context.Context, project, region, network s
 		return t.project.api.ProxySubnets(ctx, project, region)
 	})
 	if err != nil {
+		t.lb.SourceRangesUnknown = true
 		return t.fail("subnetworks.list", "proxy-only subnets of "+region, err)
 	}
 	for _, sn := range subnets {
@@ -696,6 +697,7 @@ func (t *lbTargets) proxySubnets(ctx context.Context, project, region, network s
 		}
 	}
 	if len(t.lb.SourceRanges) == 0 {
+		t.lb.SourceRangesUnknown = true
 		return t.unknown("subnetworks.list", "no proxy-only subnet found in "+region+", so the addresses its proxies reach targets from are unknown", inventory.GapError)
 	}
 	return nil

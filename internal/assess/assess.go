@@ -170,10 +170,13 @@ func clearSuppressed(values []float64, sigs []inventory.Signal) {
 	}
 }
 
-// CountSignals counts the signals detected (not unknown) in a snapshot.
-func CountSignals(resources []inventory.Resource, gaps []inventory.Gap, now time.Time) int {
+// CountSignals counts the signals detected (not unknown) in a snapshot,
+// judging its findings by x.
+func CountSignals(resources []inventory.Resource, gaps []inventory.Gap, now time.Time, x features.Exploitation) int {
 	n := 0
-	for _, ss := range features.Detect(features.NewGraph(resources, gaps), now) {
+	g := features.NewGraph(resources, gaps)
+	g.SetExploitation(x)
+	for _, ss := range features.Detect(g, now) {
 		for _, s := range ss {
 			if !s.Unknown {
 				n++

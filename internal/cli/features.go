@@ -28,7 +28,9 @@ func NewFeaturesCommand(g *Global) *cobra.Command {
 					Pillar   string   `json:"pillar"`
 					Severity string   `json:"severity"`
 					Title    string   `json:"title"`
-					CIS      []string `json:"cis,omitempty"`
+					CIS      []string `json:"cis,omitempty"` // CIS AWS Foundations v3.0
+					CISGCP   []string `json:"cis_gcp,omitempty"`
+					CISAzure []string `json:"cis_azure,omitempty"`
 					Fix      string   `json:"fix,omitempty"`
 				}
 				out := struct {
@@ -37,7 +39,7 @@ func NewFeaturesCommand(g *Global) *cobra.Command {
 					Signals []signal        `json:"signals"`
 				}{Schema: features.Current, Hash: features.Current.Hash()}
 				for _, d := range features.Catalogue() {
-					out.Signals = append(out.Signals, signal{string(d.ID), string(d.Pillar), string(d.Severity), d.Title, d.CIS, d.Fix})
+					out.Signals = append(out.Signals, signal{string(d.ID), string(d.Pillar), string(d.Severity), d.Title, d.CIS, d.CISGCP, d.CISAzure, d.Fix})
 				}
 				return printJSON(g, out)
 			}
@@ -67,19 +69,21 @@ func writeFeatureDoc(g *Global, _ *cobra.Command) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.Out, "\nSignal catalogue, %d signals:\n\n", len(features.Catalogue()))
+	fmt.Fprintf(g.Out, "\nSignal catalogue, %d signals (CIS: AWS Foundations v3.0, Google Cloud Platform Foundation v3.0.0, Microsoft Azure Foundations v2.1.0):\n\n", len(features.Catalogue()))
 	tw = tabwriter.NewWriter(g.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SIGNAL\tP\tSEVERITY\tCIS\tFIX\tTITLE")
+	fmt.Fprintln(tw, "SIGNAL\tP\tSEVERITY\tCIS AWS\tCIS GCP\tCIS AZURE\tFIX\tTITLE")
 	for _, d := range features.Catalogue() {
 		fix := d.Fix
 		if fix == "" {
 			fix = "-"
 		}
-		cis := strings.Join(d.CIS, ",")
-		if cis == "" {
-			cis = "-"
+		ids := func(cis []string) string {
+			if len(cis) == 0 {
+				return "-"
+			}
+			return strings.Join(cis, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Pillar, d.Severity, cis, fix, d.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Pillar, d.Severity, ids(d.CIS), ids(d.CISGCP), ids(d.CISAzure), fix, d.Title)
 	}
 	return tw.Flush()
 }

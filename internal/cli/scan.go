@@ -149,7 +149,11 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 	fmt.Fprintf(g.Out, "snapshot %s\n", snap.ID)
 
 	// The snapshot is committed: what follows can only warn.
-	signals := assess.CountSignals(collected.Resources, snap.Gaps, snap.Finished)
+	x, err := exploitation(ctx, st, collected.Resources)
+	if err != nil {
+		fmt.Fprintf(g.Err, "posture: warning: %v; findings' exploitation is counted as unknown\n", err)
+	}
+	signals := assess.CountSignals(collected.Resources, snap.Gaps, snap.Finished, x)
 	fmt.Fprintf(g.Out, "%s: %d resources in %d scopes, %d signals, %d gaps (%s)\n",
 		snap.Status, snap.Resources, len(snap.Scopes), signals, len(snap.Gaps), time.Since(start).Round(time.Millisecond))
 	for _, gp := range snap.Gaps {

@@ -29,12 +29,15 @@ type InspectorRegion struct {
 	Findings []InspectorFinding  `json:"findings,omitempty"`
 }
 
-// InspectorCoverage is one resource Inspector knows. ResourceID is an
-// instance id or a function name. Status is "ACTIVE" (the default: it is
-// scanned) or "INACTIVE", with Reason ("SUCCESSFUL" by default for an
-// active one; "UNMANAGED_EC2_INSTANCE", "EC2_INSTANCE_STOPPED" …).
+// InspectorCoverage is one resource and scan type Inspector knows.
+// ResourceID is an instance id or a function name. ScanType is "PACKAGE"
+// (the default), "NETWORK" or "CODE": Inspector answers one row per
+// resource and scan type. Status is "ACTIVE" (the default: it is scanned)
+// or "INACTIVE", with Reason ("SUCCESSFUL" by default for an active one;
+// "UNMANAGED_EC2_INSTANCE", "EC2_INSTANCE_STOPPED" …).
 type InspectorCoverage struct {
 	ResourceType  string    `json:"resource_type"` // "AWS_EC2_INSTANCE", "AWS_LAMBDA_FUNCTION"
+	ScanType      string    `json:"scan_type,omitempty"`
 	ResourceID    string    `json:"resource_id"`
 	Status        string    `json:"status,omitempty"`
 	Reason        string    `json:"reason,omitempty"`
@@ -260,8 +263,9 @@ func inspectorCoverageList(e *Estate, region string, reg InspectorRegion, criter
 		if reason == "" && status == "ACTIVE" {
 			reason = "SUCCESSFUL"
 		}
+		scanType := cmp.Or(c.ScanType, "PACKAGE")
 		ok, err := inspectorMatch(criteria, map[string]string{"accountId": acct.ID, "resourceType": c.ResourceType,
-			"resourceId": id, "scanStatusCode": status, "scanStatusReason": reason})
+			"resourceId": id, "scanStatusCode": status, "scanStatusReason": reason, "scanType": scanType})
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +273,7 @@ func inspectorCoverageList(e *Estate, region string, reg InspectorRegion, criter
 			continue
 		}
 		item := map[string]any{"accountId": acct.ID, "resourceId": id, "resourceType": c.ResourceType,
-			"scanType": "PACKAGE", "scanStatus": map[string]any{"statusCode": status, "reason": reason}}
+			"scanType": scanType, "scanStatus": map[string]any{"statusCode": status, "reason": reason}}
 		if !c.LastScannedAt.IsZero() {
 			item["lastScannedAt"] = epochSeconds(c.LastScannedAt)
 		}

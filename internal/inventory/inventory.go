@@ -543,6 +543,10 @@ type LoadBalancer struct {
 	// Google front-end ranges, an application gateway's subnet); empty
 	// for one that passes the client's address through.
 	SourceRanges []string `json:"source_ranges,omitempty"`
+	// SourceRangesUnknown marks a proxying load balancer whose source
+	// ranges could not be read (a Gap says why): it is not a passthrough,
+	// and what its targets admit from it is uncertain.
+	SourceRangesUnknown bool `json:"source_ranges_unknown,omitempty"`
 	// Scheme is SchemeInternetFacing (a public address) or SchemeInternal.
 	Scheme    string     `json:"scheme"`
 	DNSName   string     `json:"dns_name,omitempty"`
