@@ -229,6 +229,9 @@ func extractOne(g *Graph, r *inventory.Resource, all map[string][]inventory.Sign
 // that is not in the store leaves max_epss unknown for a resource that has
 // findings (its signals are Unknown, which fromSignals reads).
 func (b *vectorBuilder) vulnerabilities(g *Graph, r *inventory.Resource, own []inventory.Signal) {
+	if r.Kind != inventory.KindCluster {
+		b.flag(FNotScanned, r.Vulnerabilities == nil)
+	}
 	b.fromSignals(FKEVCVE, "patches.known_exploited_cve", own)
 	b.fromSignals(FHighEPSS, "patches.high_epss_cve", own)
 	b.fromSignals(FCriticalVuln, "patches.critical_vulnerability", own)

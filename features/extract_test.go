@@ -43,33 +43,33 @@ func TestExtract(t *testing.T) {
 		target string
 		want   map[string]float64
 	}{
-		{"exposed instance with admin role, imdsv1 and an old image", exposedAdmin(), nil, "i-1", map[string]float64{
+		{"exposed instance with admin role, imdsv1 and an old image", exposedAdmin(), nil, "i-1", map[string]float64{FNotScanned: 1,
 			FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FObtainablePriv: 1,
 			FIMDSv1: 1, FIMDSv1Exposed: 1, FSSRFAdminPath: 1, FImageAge: 400.0 / 365, FImageOld: 1,
 		}},
-		{"imdsv2 twin keeps exposure and the admin role but not the credential theft path", webEstate(true, adminGrant), nil, "i-1", map[string]float64{
+		{"imdsv2 twin keeps exposure and the admin role but not the credential theft path", webEstate(true, adminGrant), nil, "i-1", map[string]float64{FNotScanned: 1,
 			FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FImageAge: 400.0 / 365, FImageOld: 1,
 		}},
-		{"scoped-role twin keeps exposure and imdsv1 but not the credential theft path", webEstate(false, allow([]string{"s3:GetObject"}, "arn:aws:s3:::web-assets/*")), nil, "i-1", map[string]float64{
+		{"scoped-role twin keeps exposure and imdsv1 but not the credential theft path", webEstate(false, allow([]string{"s3:GetObject"}, "arn:aws:s3:::web-assets/*")), nil, "i-1", map[string]float64{FNotScanned: 1,
 			FInternetExposed: 1, FAdminPortInternet: 1, FIMDSv1: 1, FIMDSv1Exposed: 1, FImageAge: 400.0 / 365, FImageOld: 1,
 		}},
 		{"secret in user data sets secret_in_text", webEstate(false, adminGrant, func(in *inventory.Instance) {
 			in.Secrets = []inventory.SecretFinding{awsKey}
-		}), nil, "i-1", map[string]float64{
+		}), nil, "i-1", map[string]float64{FNotScanned: 1,
 			FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FObtainablePriv: 1,
 			FIMDSv1: 1, FIMDSv1Exposed: 1, FSSRFAdminPath: 1, FImageAge: 400.0 / 365, FImageOld: 1, FSecretInText: 1,
 		}},
 		{"unreadable user data is unknown, not secret-free", webEstate(false, adminGrant, func(in *inventory.Instance) { in.SecretsUnknown = true }), nil, "i-1",
-			map[string]float64{
+			map[string]float64{FNotScanned: 1,
 				FInternetExposed: 1, FAdminPortInternet: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FObtainablePriv: 1,
 				FIMDSv1: 1, FIMDSv1Exposed: 1, FSSRFAdminPath: 1, FImageAge: 400.0 / 365, FImageOld: 1, FUnknownData: 1,
 			}},
 		{"private twin keeps the role and imdsv1 but not the exposure", replace(exposedAdmin(), routeTable("rtb-1", false, []string{"subnet-1"}, natRoute)), nil, "i-1",
-			map[string]float64{FHoldsAdminRole: 1, FObtainablePriv: 1, FIMDSv1: 1, FImageAge: 400.0 / 365, FImageOld: 1}},
+			map[string]float64{FNotScanned: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FIMDSv1: 1, FImageAge: 400.0 / 365, FImageOld: 1}},
 		{"image age capped at ten years", []inventory.Resource{instance("i-1", func(in *inventory.Instance) { in.ImageCreated = now.AddDate(-20, 0, 0) })}, nil, "i-1",
-			map[string]float64{FImageAge: 10, FImageOld: 1, FUnknownData: 1}}, // unknown: no subnet, no firewall in the estate
+			map[string]float64{FNotScanned: 1, FImageAge: 10, FImageOld: 1, FUnknownData: 1}}, // unknown: no subnet, no firewall in the estate
 		{"missing metadata: unknown, not safe", without(replace(publicEstate(), instance("i-1", func(in *inventory.Instance) { in.Metadata = nil })), "rtb-1"), nil, "i-1",
-			map[string]float64{FImageAge: float64(days(now, now.AddDate(0, -1, 0))) / 365, FUnknownData: 1}},
+			map[string]float64{FNotScanned: 1, FImageAge: float64(days(now, now.AddDate(0, -1, 0))) / 365, FUnknownData: 1}},
 		{"user mirrors its old key", []inventory.Resource{user("u-1", nil), key(func(k *inventory.AccessKey) { k.Created = now.AddDate(0, 0, -200) })}, nil, "u-1",
 			map[string]float64{FKeyOld: 1}},
 		{"the key itself", []inventory.Resource{user("u-1", nil), key(func(k *inventory.AccessKey) { k.Created = now.AddDate(0, 0, -200) })}, nil, "AKIA1",
@@ -114,23 +114,23 @@ func TestExtract(t *testing.T) {
 		// role, their runtime's deprecation in eol_engine.
 		{"public function with an admin role on a deprecated runtime", fnEstate(func(f *inventory.Function) {
 			f.URLAuth, f.Runtime = inventory.FunctionURLNone, "python3.8"
-		}, adminGrant), nil, fnID, map[string]float64{FInternetExposed: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FEOLEngine: 1}},
+		}, adminGrant), nil, fnID, map[string]float64{FNotScanned: 1, FInternetExposed: 1, FExposedAdminRole: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FEOLEngine: 1}},
 		{"safe twin: IAM-authenticated function with a scoped role on a supported runtime", fnEstate(urlAuth(inventory.FunctionURLIAM),
-			allow([]string{"dynamodb:GetItem"}, "*")), nil, fnID, map[string]float64{}},
+			allow([]string{"dynamodb:GetItem"}, "*")), nil, fnID, map[string]float64{FNotScanned: 1}},
 		{"secret in a function's environment sets secret_in_text", fnEstate(func(f *inventory.Function) {
 			f.Secrets = []inventory.SecretFinding{envPass}
-		}, adminGrant), nil, fnID, map[string]float64{FHoldsAdminRole: 1, FObtainablePriv: 1, FSecretInText: 1}},
+		}, adminGrant), nil, fnID, map[string]float64{FNotScanned: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FSecretInText: 1}},
 		{"function whose environment could not be read is unknown, not secret-free", fnEstate(func(f *inventory.Function) { f.SecretsUnknown = true }, adminGrant), nil, fnID,
-			map[string]float64{FHoldsAdminRole: 1, FObtainablePriv: 1, FUnknownData: 1}},
-		{"private function still holds its admin role", fnEstate(nil, adminGrant), nil, fnID, map[string]float64{FHoldsAdminRole: 1, FObtainablePriv: 1}},
+			map[string]float64{FNotScanned: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FUnknownData: 1}},
+		{"private function still holds its admin role", fnEstate(nil, adminGrant), nil, fnID, map[string]float64{FNotScanned: 1, FHoldsAdminRole: 1, FObtainablePriv: 1}},
 		{"function whose url could not be read is unknown, not private", fnEstate(func(f *inventory.Function) { f.URLUnknown = true }, adminGrant), nil, fnID,
-			map[string]float64{FHoldsAdminRole: 1, FObtainablePriv: 1, FUnknownData: 1}},
+			map[string]float64{FNotScanned: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FUnknownData: 1}},
 		{"public function whose role is not in the snapshot is unknown", []inventory.Resource{function(urlAuth(inventory.FunctionURLNone))}, nil, fnID,
-			map[string]float64{FInternetExposed: 1, FUnknownData: 1}},
+			map[string]float64{FNotScanned: 1, FInternetExposed: 1, FUnknownData: 1}},
 		{"function on a runtime the table lacks is unknown", fnEstate(runtime("rust1.x"), adminGrant), nil, fnID,
-			map[string]float64{FHoldsAdminRole: 1, FObtainablePriv: 1, FUnknownData: 1}},
+			map[string]float64{FNotScanned: 1, FHoldsAdminRole: 1, FObtainablePriv: 1, FUnknownData: 1}},
 		{"function without attributes is unknown", []inventory.Resource{res(fnID, inventory.KindFunction)}, nil, fnID,
-			map[string]float64{FUnknownData: 1}},
+			map[string]float64{FNotScanned: 1, FUnknownData: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

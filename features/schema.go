@@ -90,6 +90,7 @@ const (
 	FObtainablePriv    = "obtainable_privilege"
 	FExposedNeighbour  = "exposed_neighbour"
 	FExposedDataReach  = "exposed_data_reach"
+	FNotScanned        = "not_scanned_for_vulnerabilities"
 	FUnknownData       = "unknown_data"
 	FScopeGap          = "scope_gap"
 )
@@ -135,6 +136,7 @@ var Current = Schema{
 		{FObtainablePriv, inventory.Privileges, "", "the highest privilege the resource's identities hold: 1 admin-equivalent, 2/3 an escalation pattern, 1/3 reads data, 0 none of these", "0, 1/3, 2/3, 1"},
 		{FExposedNeighbour, inventory.Ports, "", "an internet-exposed instance or function can read this data store through its identity", "0/1"},
 		{FExposedDataReach, inventory.Privileges, "privileges.exposed_data_reach", "an internet-exposed instance or function can read data stores through its identity", "0/1"},
+		{FNotScanned, inventory.Patches, "", "no vulnerability scanner (Inspector, OS Config, Defender) reports on the instance or function: its CVEs are unknown, not absent", "0/1"},
 		{FUnknownData, "", "", "a fact about this resource could not be read (a Gap): unknown, not safe", "0/1"},
 		{FScopeGap, "", "", "the resource's account or region has gaps in this snapshot", "0/1"},
 	},

@@ -163,3 +163,36 @@ func TestCVEsAndMaxEPSS(t *testing.T) {
 		t.Errorf("MaxEPSS = %v %s %t, want 0.944 CVE-2021-44228 true", score, cve, known)
 	}
 }
+
+// TestExtractFindings: a scanned instance's findings, judged by the feeds,
+// set the finding columns and clear not_scanned_for_vulnerabilities; an
+// unscanned twin sets only that.
+func TestExtractFindings(t *testing.T) {
+	log4shell := inventory.Vulnerability{CVE: "CVE-2021-44228", Severity: "critical", CVSS: 10, FixAvailable: yes()}
+	for _, tt := range []struct {
+		name   string
+		estate []inventory.Resource
+		want   map[string]float64
+	}{
+		{"exposed, scanned, Log4Shell", replace(publicEstate(), scanned(log4shell)[0]),
+			map[string]float64{FInternetExposed: 1, FAdminPortInternet: 1, FKEVCVE: 1, FHighEPSS: 1, FCriticalVuln: 1, FMaxEPSS: 0.944}},
+		{"exposed, scanned, nothing found", replace(publicEstate(), scanned()[0]), map[string]float64{FInternetExposed: 1, FAdminPortInternet: 1}},
+		{"exposed, not scanned", publicEstate(), map[string]float64{FInternetExposed: 1, FAdminPortInternet: 1, FNotScanned: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewGraph(tt.estate, nil)
+			g.SetExploitation(feedsOf())
+			var got map[string]float64
+			for _, v := range Extract(g, Detect(g, now), now) {
+				if v.Resource == "i-1" {
+					got = named(v)
+					delete(got, FImageAge) // a month old, beside the point
+
+				}
+			}
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("features (-got +want):\n%s", diff)
+			}
+		})
+	}
+}

@@ -356,7 +356,7 @@ func (c *Collector) regions(ctx context.Context, s scope, out *collectors.Result
 // an instance assumes the roles of its instance profile, and a database
 // names the EC2 resources the scan collected.
 func link(out *collectors.Result) {
-	linkDatabases(out)
+	linkNetworkRefs(out)
 	profiles := map[string][]string{}
 	for _, r := range out.Resources {
 		if r.Role != nil {
@@ -376,13 +376,14 @@ func link(out *collectors.Result) {
 	}
 }
 
-// linkDatabases points the security groups, subnets and VPC of each
-// database at the ARNs EC2 gave them. RDS names them by id only, so
-// dbInstance builds their ARNs with the scanned account; a subnet or VPC
-// shared from another account (RAM) belongs to that account, which EC2
-// knows. References EC2 did not list (denied, another region) keep the
-// scanned account.
-func linkDatabases(out *collectors.Result) {
+// linkNetworkRefs points the security groups, subnets and VPC of each
+// database, load balancer and EKS cluster at the ARNs EC2 gave them. RDS,
+// Elastic Load Balancing and EKS name them by id only, so their tables
+// build the ARNs with the scanned account; a subnet or VPC shared from
+// another account (RAM) belongs to that account, which EC2 knows.
+// References EC2 did not list (denied, another region) keep the scanned
+// account.
+func linkNetworkRefs(out *collectors.Result) {
 	ec2IDs := map[string]string{} // "region resource" (security-group/sg-1) -> ARN
 	for _, r := range out.Resources {
 		if service, res, ok := arnParts(r.ID); ok && service == "ec2" {
@@ -397,18 +398,28 @@ func linkDatabases(out *collectors.Result) {
 		}
 		return arn
 	}
+	all := func(region string, ids []string) {
+		for j := range ids {
+			ids[j] = resolve(region, ids[j])
+		}
+	}
 	for i := range out.Resources {
 		r := &out.Resources[i]
-		d := r.Database
-		if d == nil {
+		switch {
+		case r.Database != nil:
+			d := r.Database
+			d.NetworkID = resolve(r.Region, d.NetworkID)
+			all(r.Region, d.SubnetIDs)
+			all(r.Region, d.Firewalls)
+		case r.LoadBalancer != nil:
+			l := r.LoadBalancer
+			l.NetworkID = resolve(r.Region, l.NetworkID)
+			all(r.Region, l.SubnetIDs)
+			all(r.Region, l.Firewalls)
+		case r.Cluster != nil:
+			r.Cluster.NetworkID = resolve(r.Region, r.Cluster.NetworkID)
+		default:
 			continue
-		}
-		d.NetworkID = resolve(r.Region, d.NetworkID)
-		for j := range d.SubnetIDs {
-			d.SubnetIDs[j] = resolve(r.Region, d.SubnetIDs[j])
-		}
-		for j := range d.Firewalls {
-			d.Firewalls[j] = resolve(r.Region, d.Firewalls[j])
 		}
 		for j := range r.Edges {
 			r.Edges[j].To = resolve(r.Region, r.Edges[j].To)

@@ -38,6 +38,10 @@ var govEstate = map[string]string{
 		"Policies": [{"Arn": "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess", "CreateDate": "2024-01-01T00:00:00Z",
 			"Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}}]}`,
 	"s3.json": `{"buckets": [{"name": "gov-bucket", "region": "us-gov-west-1", "creation_date": "2024-01-01T00:00:00Z"}]}`,
+	"elb.json": `{"load_balancers": [{"region": "us-gov-west-1", "name": "gov-clb", "scheme": "internet-facing", "vpc_id": "vpc-0gov",
+		"subnets": [{"id": "subnet-0gov", "availability_zone": "us-gov-west-1a"}], "security_groups": ["sg-0govdb"],
+		"listeners": [{"protocol": "TCP", "load_balancer_port": 5432, "instance_protocol": "TCP", "instance_port": 5432}],
+		"instances": ["i-0gov"], "created_time": "2024-01-01T00:00:00Z"}]}`,
 }
 
 // TestGovCloudPartition: every ARN of a GovCloud scan is in aws-us-gov, and
@@ -78,6 +82,15 @@ func TestGovCloudPartition(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantEdges, db.Edges); diff != "" {
 		t.Errorf("gov-db edges (-want +got):\n%s", diff)
+	}
+
+	// So does the classic load balancer in the shared subnet.
+	clb := resourceByID(res.Resources, "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:222233334444:loadbalancer/gov-clb")
+	if clb == nil {
+		t.Fatal("gov-clb not collected")
+	}
+	if l := clb.LoadBalancer; l.NetworkID != vpc || !cmp.Equal(l.SubnetIDs, []string{subnet}) || !cmp.Equal(l.Firewalls, []string{sg}) {
+		t.Errorf("gov-clb network %s, subnets %v, firewalls %v; want %s, [%s], [%s]", l.NetworkID, l.SubnetIDs, l.Firewalls, vpc, subnet, sg)
 	}
 
 	const iamARN = "arn:aws-us-gov:iam::"

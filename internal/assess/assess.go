@@ -286,6 +286,8 @@ func graphFact(g *features.Graph, r *inventory.Resource, feature string, sigs []
 		if score, cve, known := g.MaxEPSS(r); known && cve != "" {
 			return fmt.Sprintf("Its likeliest-exploited open finding, %s, has EPSS %.3f (exploitation activity in the next 30 days)", cve, score)
 		}
+	case features.FNotScanned:
+		return "No vulnerability scanner reports on it (Inspector, OS Config, Defender): its CVEs are unknown, not absent"
 	case features.FDataReach:
 		if stores := g.DataReach(r); len(stores) > 0 {
 			return fmt.Sprintf("Its identity can read %d data store(s), e.g. %s", len(stores), shortID(stores[0]))
