@@ -197,7 +197,7 @@ func Rates() []Rate { return slices.Clone(rateTable[:]) }
 func rate(id rateID) float64 { return rateTable[id].Value }
 
 // BootstrapAssumptions states how the simulator combines its rates.
-const BootstrapAssumptions = `Each row is one resource, drawn alone (no estate graph yet). Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found. Schema 5: an instance carries high/critical (CVSS ≥ 7) CVEs at the prevalence measured on exposed hosts, old images likelier (assumed alike on hosts that are not exposed, where no remote vector uses them); each CVE is in KEV at the rate computed from data/cve_features.csv, with an EPSS drawn from the KEV deciles or, outside KEV, from an assumed distribution whose mean matches the 3.9 % EPSS v3 reports; against an exposed host each CVE is exploited within 30 days with its EPSS probability (activity anywhere stands in for activity against this host). Findings are visible only where a scanner reports (an assumed half; the rest set not_scanned_for_vulnerabilities, whose CVEs are drawn and exploited alike, so the model learns what an unscanned host hides), patch state where a patch manager reports. The latent over-privileged role of an instance is now visible: admin (obtainable_privilege 1), lateral movement (2/3), data access (1/3, with data_reach drawn). Queues and keys are drawn, public at an assumed share and then found and used at an assumed rate. exposed_neighbour is not drawn (a data store an exposed instance's role reads): drawn, its vector (that instance's averaged compromise chance) was learnt as a log-odds lift that, added to a public bucket's, put the bucket at 0.89 where the simulator's own combination gives 0.34. A logistic model adds log-odds; independent vectors combine as 1 − Π(1 − p_i); a model that combines them so is issue 5's. Its weight stays 0 until then. Every weight is held at or above 0.`
+const BootstrapAssumptions = `Each row is one resource. Features are drawn from the configuration rates; the simulator then computes p, the probability that its attacker materially compromises the resource within 30 days (BootstrapP); a binary label (Bootstrap) is one Bernoulli(p) draw of it. Attack vectors are assumed independent given the resource's configuration and are combined as 1 − Π(1 − p_i). Stolen instance credentials count as a compromise only when the role grants something (admin-equivalent, or one of the latent over-privileged roles), so the exposed + IMDSv1 + admin path arises from the path, not from a hand weight. A fact hidden by a Gap is zero in the features but still drives the label. A credential in user data (secret_in_text) is drawn on instances only, at an assumed rate; its one attack path is the SSRF → IMDSv1 read that also yields role credentials (one flaw, one vector: it succeeds when the role grants something or the user data holds a credential), after which the credential is abused as a leaked key is. Functions are not drawn, so a function's environment secret borrows the instance weight. Schema 4 columns any_port_internet, public_k8s_api, eol_kubernetes, privilege_escalation, role_assumable_by_anyone and db_tls_not_enforced are left 0, so their weights stay 0 until trained on real labels: clusters and roles are not drawn, and no published rate of attacks through an all-ports rule beyond the admin and database ports it already opens (which set admin_port_internet and db_port_internet, and whose vectors apply; drawing it as their superset only gave it a negative weight), a public API server, an outdated cluster, an escalation path, an open trust policy or plain-text database connections was found. How common a public API server is is known (39 % of EKS, 34 % of AKS, 54 % of GKE clusters, Datadog State of Cloud Security 2025), but drawing clusters whose label is only the background rate taught the model that a public API server lowers risk, so they are not drawn until an attack rate is found. Schema 5: an instance carries high/critical (CVSS ≥ 7) CVEs at the prevalence measured on exposed hosts, old images likelier (assumed alike on hosts that are not exposed, where no remote vector uses them); each CVE is in KEV at the rate computed from data/cve_features.csv, with an EPSS drawn from the KEV deciles or, outside KEV, from an assumed distribution whose mean matches the 3.9 % EPSS v3 reports; against an exposed host each CVE is exploited within 30 days with its EPSS probability (activity anywhere stands in for activity against this host). Findings are visible only where a scanner reports (an assumed half; the rest set not_scanned_for_vulnerabilities, whose CVEs are drawn and exploited alike, so the model learns what an unscanned host hides), patch state where a patch manager reports. The latent over-privileged role of an instance is now visible: admin (obtainable_privilege 1), lateral movement (2/3), data access (1/3, with data_reach drawn). Queues and keys are drawn, public at an assumed share and then found and used at an assumed rate. exposed_neighbour (a data store an exposed instance's role reads) needs the estate: drawing resources alone (BootstrapP) leaves it 0, and the estate simulator (Simulate) draws it through the path.`
 
 // BootstrapP draws n synthetic resources, columns in features.Current
 // order, and each one's probability p of being materially compromised
@@ -311,6 +311,9 @@ type sim struct {
 	secrets *rand.Rand
 	vulns   *rand.Rand
 	d       int
+	// est, when set, holds what the resource's estate decided for all its
+	// resources (Simulate); nil draws every resource alone (BootstrapP).
+	est *estateFacts
 }
 
 // vbern draws from the schema 5 stream.
@@ -367,9 +370,20 @@ func combine(ps ...float64) float64 {
 type facts struct {
 	x        []float64
 	maskable [][]int
+	// exposed and reads are an instance's true exposure and how many data
+	// stores its role reads: the estate simulator links it to them.
+	exposed bool
+	reads   int
 }
 
 func (s sim) draw(kind rateID) ([]float64, float64) {
+	f, p := s.drawFacts(kind)
+	return f.x, p
+}
+
+// drawFacts draws one resource of kind: its facts (features after gaps)
+// and its probability of compromise.
+func (s sim) drawFacts(kind rateID) (facts, float64) {
 	f := facts{x: make([]float64, s.d)}
 	var vectors []float64
 	switch kind {
@@ -401,7 +415,7 @@ func (s sim) draw(kind rateID) ([]float64, float64) {
 	f.x[s.c.unknown] = b2f(unknown)
 	f.x[s.c.scopeGap] = b2f(gap)
 	s.derive(f.x)
-	return f.x, p
+	return f, p
 }
 
 // derive recomputes the path features from what the features show.
@@ -448,7 +462,9 @@ func (s sim) instance(f *facts) []float64 {
 	}
 	f.x[c.obtainable] = level
 	f.x[c.dataReach] = math.Min(math.Log1p(float64(stores))/math.Log1p(100), 1)
+	f.reads = stores
 
+	f.exposed = exposed
 	f.x[c.exposed] = b2f(exposed)
 	f.x[c.adminPort] = b2f(adminPort)
 	f.x[c.dbPort] = b2f(dbPort)
@@ -474,7 +490,12 @@ func (s sim) instance(f *facts) []float64 {
 			cves = append(cves, s.drawCVE())
 		}
 	}
-	scanned := s.vbern(rate(rScannerCoverage))
+	var scanned bool
+	if s.est != nil {
+		scanned = s.est.scanner
+	} else {
+		scanned = s.vbern(rate(rScannerCoverage))
+	}
 	f.x[c.notScanned] = b2f(!scanned)
 	if scanned {
 		for _, v := range cves {
@@ -595,7 +616,11 @@ func (s sim) user(f *facts, console bool) []float64 {
 	}
 	v := []float64{leak * rate(rLeakedKeyAbused) * target}
 	if console && s.bern(rate(rConsoleUser)) {
-		noMFA := s.bern(rate(rOrgNoConsoleMFA)) && s.bern(rate(rNoMFAGivenNotEnforced))
+		notEnforced := s.est != nil && s.est.noMFA
+		if s.est == nil {
+			notEnforced = s.bern(rate(rOrgNoConsoleMFA))
+		}
+		noMFA := notEnforced && s.bern(rate(rNoMFAGivenNotEnforced))
 		f.x[c.noMFA] = b2f(noMFA)
 		f.maskable = append(f.maskable, []int{c.noMFA})
 		if noMFA {
@@ -610,7 +635,10 @@ func (s sim) account(f *facts) []float64 {
 	rootKeys := s.bern(rate(rRootKeys))
 	rootNoMFA := s.bern(rate(rRootNoMFA))
 	weak := s.bern(rate(rWeakPasswordPolicy))
-	usersNoMFA := s.bern(rate(rOrgNoConsoleMFA))
+	usersNoMFA := s.est != nil && s.est.noMFA
+	if s.est == nil {
+		usersNoMFA = s.bern(rate(rOrgNoConsoleMFA))
+	}
 	f.x[c.rootKeys] = b2f(rootKeys)
 	f.x[c.rootNoMFA] = b2f(rootNoMFA)
 	f.x[c.weakPolicy] = b2f(weak)

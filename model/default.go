@@ -4,32 +4,68 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/posture-dev/posture/features"
 )
 
 // DefaultRows is how many bootstrap rows TrainDefault draws.
 const DefaultRows = 200000
 
-// TrainDefault trains the shipped model: DefaultRows bootstrap rows drawn
-// with seed, trained with the same seed on their soft targets, the
-// simulator's compromise probability p of each row (BootstrapP), not on
-// one Bernoulli draw of it. now stamps the provenance (nil for time.Now).
-func TrainDefault(ctx context.Context, seed int64, now func() time.Time) (*Model, error) {
-	X, p, err := BootstrapP(DefaultRows, seed)
+// DefaultHoldout is the share of simulated rows, whole estates, that
+// TrainDefault keeps out of training altogether for the card's comparison
+// with the baselines (Train holds out its own validation and test estates
+// from the rest).
+const DefaultHoldout = 0.15
+
+// defaultData draws the shipped model's rows and splits off the held-out
+// estates: the same seed, the same split.
+func defaultData(seed int64) (train, held Dataset, err error) {
+	d, err := Simulate(DefaultRows, seed)
 	if err != nil {
-		return nil, fmt.Errorf("bootstrap training data: %w", err)
+		return train, held, fmt.Errorf("simulate training data: %w", err)
 	}
-	m, err := Train(ctx, X, p, TrainOptions{
+	return SplitByGroup(d, DefaultHoldout, seed)
+}
+
+// TrainDefault trains the shipped model: DefaultRows resources drawn in
+// estates by the simulator with seed (Simulate), less the held-out
+// estates, trained with the same seed on their soft targets — the
+// simulator's compromise probability p of each row, not one Bernoulli
+// draw of it — as a monotone MLP (non-negative weights: a fix never raises
+// a risk), splitting validation and test by estate. now stamps the
+// provenance (nil for time.Now).
+func TrainDefault(ctx context.Context, seed int64, now func() time.Time) (*Model, error) {
+	train, _, err := defaultData(seed)
+	if err != nil {
+		return nil, err
+	}
+	m, err := TrainDataset(ctx, train, TrainOptions{
 		Seed:        seed,
 		Now:         now,
+		Kind:        KindMLP,
 		NonNegative: true,
 		Provenance: Provenance{
-			Source:  BootstrapSource,
+			Source:  SimulatorSource,
 			Command: fmt.Sprintf("model.TrainDefault(ctx, %d) (go test ./model -run TestShippedModel -update-model)", seed),
-			Notes:   "Synthetic data only, not trained on real incidents. " + BootstrapAssumptions,
+			Notes:   "Synthetic data only, not trained on real incidents. " + BootstrapAssumptions + " " + EstateAssumptions,
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("train on bootstrap data: %w", err)
+		return nil, fmt.Errorf("train on simulated estates: %w", err)
 	}
 	return m, nil
+}
+
+// DefaultComparison evaluates m and the baselines on the estates
+// TrainDefault held out for seed.
+func DefaultComparison(m *Model, seed int64) (Comparison, error) {
+	_, held, err := defaultData(seed)
+	if err != nil {
+		return Comparison{}, err
+	}
+	base, err := Baselines(features.Current)
+	if err != nil {
+		return Comparison{}, err
+	}
+	return Compare(append([]Scorer{ModelScorer(m, "posture model")}, base...), held, EvalOptions{Seed: seed})
 }

@@ -1,7 +1,8 @@
-// Package model is posture's risk model: a logistic regression trained with
-// gorgonia, Platt-calibrated, with per-feature explanations, a versioned file
-// format, evaluation metrics and a bootstrap data generator (the attack
-// simulator's first, per-resource version).
+// Package model is posture's risk model: a logistic regression or a small
+// MLP trained with gorgonia, Platt-calibrated, with per-feature
+// explanations, a versioned file format, evaluation metrics and a
+// bootstrap data generator (the attack simulator's first, per-resource
+// version).
 //
 // gorgonia is used only in this package, and only while training: scoring a
 // resource is plain Go arithmetic on the stored weights.
@@ -18,25 +19,32 @@ import (
 	"github.com/posture-dev/posture/internal/inventory"
 )
 
-// KindLogReg is the only model kind so far.
-const KindLogReg = "logreg"
+// Model kinds.
+const (
+	KindLogReg = "logreg" // logistic regression: Weights, Bias
+	KindMLP    = "mlp"    // one hidden tanh layer: MLP (Weights and Bias unused)
+)
 
-// Model is a trained, calibrated logistic regression over a feature schema.
+// Model is a trained, calibrated model over a feature schema.
 //
-// The raw logit is z = Bias + Σ Weights[i]·(x[i]−Mean[i])/Std[i]; the risk
-// is the calibrated probability sigmoid(A·z + B).
+// On standardised inputs x̂[i] = (x[i]−Mean[i])/Std[i], the raw logit z of
+// a KindLogReg model is Bias + Σ Weights[i]·x̂[i]; that of a KindMLP model
+// is given by MLP (see MLPWeights), with Weights empty and Bias 0. The
+// risk is the calibrated probability sigmoid(A·z + B).
 type Model struct {
-	Kind          string    `json:"kind"`
-	SchemaVersion string    `json:"schema_version"`
-	SchemaHash    string    `json:"schema_hash"`
-	FeatureNames  []string  `json:"feature_names"`
-	Weights       []float64 `json:"weights"` // on standardised inputs
-	Bias          float64   `json:"bias"`
-	Mean          []float64 `json:"mean"`
-	Std           []float64 `json:"std"` // 1 where a feature was constant in training
-	// NonNegative: every weight was held at or above 0 in training, so no
-	// fact raises a feature and lowers the risk: fixing or accepting a
-	// signal never makes a resource look riskier.
+	Kind          string      `json:"kind"`
+	SchemaVersion string      `json:"schema_version"`
+	SchemaHash    string      `json:"schema_hash"`
+	FeatureNames  []string    `json:"feature_names"`
+	Weights       []float64   `json:"weights"`       // on standardised inputs; KindLogReg only
+	Bias          float64     `json:"bias"`          // KindLogReg only
+	MLP           *MLPWeights `json:"mlp,omitempty"` // KindMLP only
+	Mean          []float64   `json:"mean"`
+	Std           []float64   `json:"std"` // 1 where a feature was constant in training
+	// NonNegative: every weight was held at or above 0 in training (for
+	// an MLP, W1 and W2; biases are free), so the logit is non-decreasing
+	// in every feature: fixing or accepting a signal never makes a
+	// resource look riskier.
 	NonNegative bool        `json:"non_negative,omitempty"`
 	Calibration Calibration `json:"calibration"`
 	Provenance  Provenance  `json:"provenance"`
@@ -64,6 +72,9 @@ type Provenance struct {
 	Targets    string  `json:"targets,omitempty"`
 	MeanTarget float64 `json:"mean_target,omitempty"`
 	PosWeight  float64 `json:"pos_weight,omitempty"` // weight of a positive in the training loss
+	// Split says how held-out rows were chosen: "random", "stratified"
+	// or "by group" (whole estates or snapshots).
+	Split string `json:"split,omitempty"`
 }
 
 // Metrics are measured on held-out rows that took no part in fitting,
@@ -92,6 +103,9 @@ type Metrics struct {
 
 // Logit returns the raw, uncalibrated log-odds for x (in FeatureNames order).
 func (m *Model) Logit(x []float64) float64 {
+	if m.Kind == KindMLP {
+		return m.mlpLogit(x)
+	}
 	z := m.Bias
 	for i, w := range m.Weights {
 		z += w * (x[i] - m.Mean[i]) / m.Std[i]
@@ -119,20 +133,37 @@ func (m *Model) WhatIf(x []float64, featureIdx []int) float64 {
 }
 
 // Explain returns up to k facts of x that raise its risk the most, largest
-// first. Contribution is in the calibrated log-odds, A·w_i·x_i/std_i: how
-// much the fact adds against the same resource without it. Only features
-// present in x (x_i > 0) with a positive effect are reasons. Text and
-// Signal come from schema; features missing from it are named as they are.
+// first. The contribution of fact i is in the calibrated log-odds,
+// A·(Logit(x) − Logit(x with x_i = 0)): how much the fact adds against the
+// same resource without it, everything else kept. For a logistic
+// regression that is A·w_i·x_i/std_i, and the contributions add up; for an
+// MLP each is exact on its own but they need not add up (two facts that
+// each open the same path share it). Only features present in x (x_i > 0)
+// with a positive effect are reasons. Text and Signal come from schema;
+// features missing from it are named as they are.
 func (m *Model) Explain(x []float64, schema features.Schema, k int) []inventory.Reason {
 	var out []inventory.Reason
-	for i, w := range m.Weights {
+	var without []float64 // x with one feature cleared, for an MLP
+	var z float64
+	if m.Kind == KindMLP {
+		without, z = slices.Clone(x), m.Logit(x)
+	}
+	for i := range m.FeatureNames {
 		// A reason is a fact the resource has: its contribution is
 		// measured against the same resource without it (x = 0), not
 		// against the training mean, so absent facts never become reasons.
 		if x[i] <= 0 {
 			continue
 		}
-		c := m.Calibration.A * w * x[i] / m.Std[i]
+		var c float64
+		if m.Kind == KindMLP {
+			without[i] = 0
+			c = m.Calibration.A * (z - m.Logit(without))
+			without[i] = x[i]
+		} else {
+			// The occlusion difference in closed form (the means cancel).
+			c = m.Calibration.A * m.Weights[i] * x[i] / m.Std[i]
+		}
 		if c <= 0 {
 			continue
 		}
@@ -161,25 +192,59 @@ func (m *Model) Check(s features.Schema) error {
 
 // validate checks the model's internal consistency after loading.
 func (m *Model) validate() error {
-	if m.Kind != KindLogReg {
-		return fmt.Errorf("model kind is %q, this posture knows only %q", m.Kind, KindLogReg)
-	}
 	d := len(m.FeatureNames)
 	if d == 0 {
 		return fmt.Errorf("model has no features")
 	}
-	if len(m.Weights) != d || len(m.Mean) != d || len(m.Std) != d {
-		return fmt.Errorf("model has %d feature names but %d weights, %d means and %d stds", d, len(m.Weights), len(m.Mean), len(m.Std))
+	if len(m.Mean) != d || len(m.Std) != d {
+		return fmt.Errorf("model has %d feature names but %d means and %d stds", d, len(m.Mean), len(m.Std))
 	}
 	for i := range d {
-		if !finite(m.Weights[i]) || !finite(m.Mean[i]) || !finite(m.Std[i]) || m.Std[i] <= 0 {
-			return fmt.Errorf("feature %q has weight %v, mean %v, std %v: want finite numbers and std > 0", m.FeatureNames[i], m.Weights[i], m.Mean[i], m.Std[i])
+		if !finite(m.Mean[i]) || !finite(m.Std[i]) || m.Std[i] <= 0 {
+			return fmt.Errorf("feature %q has mean %v, std %v: want finite numbers and std > 0", m.FeatureNames[i], m.Mean[i], m.Std[i])
 		}
 	}
-	if !finite(m.Bias) || !finite(m.Calibration.A) || !finite(m.Calibration.B) {
-		return fmt.Errorf("model has a non-finite bias or calibration")
+	if !finite(m.Calibration.A) || !finite(m.Calibration.B) {
+		return fmt.Errorf("model has a non-finite calibration (a %v, b %v)", m.Calibration.A, m.Calibration.B)
+	}
+	if m.NonNegative && m.Calibration.A < 0 {
+		return fmt.Errorf("model is marked non_negative but its calibration slope is %v: want ≥ 0, or fixing a signal could raise the risk", m.Calibration.A)
+	}
+	switch m.Kind {
+	case KindLogReg:
+		if m.MLP != nil {
+			return fmt.Errorf("%s model carries MLP weights", m.Kind)
+		}
+		if len(m.Weights) != d {
+			return fmt.Errorf("model has %d feature names but %d weights", d, len(m.Weights))
+		}
+		for i, w := range m.Weights {
+			if !finite(w) || m.NonNegative && w < 0 {
+				return fmt.Errorf("feature %q has weight %v: want a finite number%s", m.FeatureNames[i], w, nonNegWant(m.NonNegative))
+			}
+		}
+		if !finite(m.Bias) {
+			return fmt.Errorf("model has bias %v", m.Bias)
+		}
+	case KindMLP:
+		if len(m.Weights) != 0 || m.Bias != 0 {
+			return fmt.Errorf("%s model has %d logistic-regression weights and bias %v, want none (its weights are under \"mlp\")", m.Kind, len(m.Weights), m.Bias)
+		}
+		if m.MLP == nil {
+			return fmt.Errorf("%s model has no \"mlp\" weights", m.Kind)
+		}
+		return m.MLP.validate(m.FeatureNames, m.NonNegative)
+	default:
+		return fmt.Errorf("model kind is %q, this posture knows %q and %q", m.Kind, KindLogReg, KindMLP)
 	}
 	return nil
+}
+
+func nonNegWant(nonNeg bool) string {
+	if nonNeg {
+		return " ≥ 0 (the model is marked non_negative)"
+	}
+	return ""
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

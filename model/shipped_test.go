@@ -34,7 +34,11 @@ func TestShippedModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.WriteCard(f); err != nil {
+		cmp, err := DefaultComparison(m, shippedSeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WriteCardWith(f, &cmp); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Close(); err != nil {

@@ -16,29 +16,42 @@ import (
 // TrainOptions tune Train. The zero value trains with the defaults noted.
 type TrainOptions struct {
 	Schema       features.Schema // columns of X; default features.Current
+	Kind         string          // KindLogReg (default) or KindMLP
+	Hidden       int             // KindMLP: hidden tanh units; default DefaultHidden
 	Seed         int64           // shuffling and splits; the same seed and data give the same model
 	MaxEpochs    int             // default 60
 	Patience     int             // epochs without validation improvement before the step size drops, or training stops; default 5
 	StepDrops    int             // times the step size is divided by 5 on a plateau before stopping; default 2, negative for none
 	BatchSize    int             // default 256
 	LearnRate    float64         // Adam step size; default 0.01
-	L2           float64         // penalty on weights (not bias); default 1e-4; negative for none
+	L2           float64         // penalty on weights (not biases: for an MLP on W1 and W2); default 1e-4; negative for none
 	PosWeight    float64         // weight of a positive row in the loss (1 for none); 0 = neg/pos capped at MaxPosWeight
 	MaxPosWeight float64         // default 20
 	// NonNegative holds every weight at or above 0 (projected gradient:
-	// negative weights are set to 0 after each step). Every feature is a
-	// risk factor, so a negative weight is an artefact of correlated
-	// features, and it would let a fix raise the predicted risk.
+	// negative weights are set to 0 after each step; for an MLP, W1 and
+	// W2, the biases stay free). Every feature is a risk factor, so a
+	// negative weight is an artefact of correlated features, and it would
+	// let a fix raise the predicted risk.
 	NonNegative  bool
 	ValFraction  float64    // early stopping and calibration; default 0.15
 	TestFraction float64    // held out for Metrics only; default 0.15
 	Provenance   Provenance // Source, Command, Notes are kept; Rows, Positives, Seed, Trained are filled in
-	Now          func() time.Time
+	// Groups, when set, names each row's estate or snapshot (Dataset.Group):
+	// the validation and test splits then take whole groups, so the
+	// metrics are on estates never trained on. Empty: rows split alone.
+	Groups []string
+	Now    func() time.Time
 }
 
 func (o *TrainOptions) defaults() {
 	if o.Schema.Version == "" && len(o.Schema.Features) == 0 {
 		o.Schema = features.Current
+	}
+	if o.Kind == "" {
+		o.Kind = KindLogReg
+	}
+	if o.Hidden <= 0 {
+		o.Hidden = DefaultHidden
 	}
 	if o.MaxEpochs <= 0 {
 		o.MaxEpochs = 60
@@ -78,10 +91,10 @@ func (o *TrainOptions) defaults() {
 	}
 }
 
-// Train fits a class-weighted logistic regression on X (rows in
-// opts.Schema order) and targets y, with Adam on mini-batches and early
-// stopping on a validation split, then fits Platt calibration on that
-// split's logits and measures Metrics on a separate test split.
+// Train fits a class-weighted logistic regression or MLP (opts.Kind) on X
+// (rows in opts.Schema order) and targets y, with Adam on mini-batches and
+// early stopping on a validation split, then fits Platt calibration on
+// that split's logits and measures Metrics on a separate test split.
 //
 // Targets are binary labels (every y is 0 or 1) or soft targets: each
 // y ∈ [0, 1] is the probability that the row is positive, such as the
@@ -100,6 +113,9 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	if err := checkData(X, y, d); err != nil {
 		return nil, err
 	}
+	if opts.Kind != KindLogReg && opts.Kind != KindMLP {
+		return nil, fmt.Errorf("model kind %q: want %q or %q", opts.Kind, KindLogReg, KindMLP)
+	}
 	if opts.ValFraction+opts.TestFraction >= 0.9 {
 		return nil, fmt.Errorf("validation (%v) and test (%v) fractions leave too little to train on", opts.ValFraction, opts.TestFraction)
 	}
@@ -107,7 +123,12 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x706f7374757265)) // "posture"
 	var trainIdx, valIdx, testIdx []int
 	var err error
-	if soft {
+	if opts.Groups != nil {
+		if len(opts.Groups) != len(y) {
+			return nil, fmt.Errorf("%d groups for %d rows", len(opts.Groups), len(y))
+		}
+		trainIdx, valIdx, testIdx, err = splitGroups(opts.Groups, opts.ValFraction, opts.TestFraction, rng)
+	} else if soft {
 		trainIdx, valIdx, testIdx, err = splitRandom(y, opts.ValFraction, opts.TestFraction, rng)
 	} else {
 		trainIdx, valIdx, testIdx, err = split(y, opts.ValFraction, opts.TestFraction, rng)
@@ -117,7 +138,7 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	}
 
 	m := &Model{
-		Kind:          KindLogReg,
+		Kind:          opts.Kind,
 		SchemaVersion: opts.Schema.Version,
 		SchemaHash:    opts.Schema.Hash(),
 		FeatureNames:  opts.Schema.Names(),
@@ -148,6 +169,9 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 		valZ[k], valY[k] = m.Logit(X[i]), y[i]
 	}
 	m.Calibration = platt(valZ, valY, soft)
+	if err := m.validate(); err != nil {
+		return nil, fmt.Errorf("trained model: %w", err)
+	}
 
 	m.Metrics, err = evaluate(m, X, y, testIdx, opts.Schema, soft, opts.Seed)
 	if err != nil {
@@ -173,6 +197,14 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 		m.Provenance.MeanTarget = sum / float64(len(y))
 	}
 	m.Provenance.PosWeight = posWeight
+	switch {
+	case opts.Groups != nil:
+		m.Provenance.Split = "by group"
+	case soft:
+		m.Provenance.Split = "random"
+	default:
+		m.Provenance.Split = "stratified"
+	}
 	m.Provenance.Seed = opts.Seed
 	m.Provenance.Trained = opts.Now().UTC().Truncate(time.Second)
 	return m, nil
@@ -248,6 +280,54 @@ func splitRandom(y []float64, valFrac, testFrac float64, rng *rand.Rand) (train,
 	return idx[nTest+nVal:], idx[nTest : nTest+nVal], idx[:nTest], nil
 }
 
+// splitGroups deals whole groups (a row with an empty group is its own) to
+// test, validation and training, in a shuffled order, until each of the
+// first two holds its fraction of the rows.
+func splitGroups(groups []string, valFrac, testFrac float64, rng *rand.Rand) (train, val, test []int, err error) {
+	var order []string
+	rows := map[string][]int{}
+	for i, g := range groups {
+		if g == "" {
+			g = fmt.Sprintf("\x00row %d", i)
+		}
+		if _, ok := rows[g]; !ok {
+			order = append(order, g)
+		}
+		rows[g] = append(rows[g], i)
+	}
+	if len(order) < 3 {
+		return nil, nil, nil, fmt.Errorf("%d rows in %d groups: want at least 3 groups to split by group", len(groups), len(order))
+	}
+	rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+	nTest := max(1, int(math.Round(testFrac*float64(len(groups)))))
+	nVal := max(1, int(math.Round(valFrac*float64(len(groups)))))
+	for k, g := range order {
+		switch left := len(order) - k; {
+		case len(test) < nTest && left > 2:
+			test = append(test, rows[g]...)
+		case len(val) < nVal && left > 1:
+			val = append(val, rows[g]...)
+		default:
+			train = append(train, rows[g]...)
+		}
+	}
+	if len(test) == 0 || len(val) == 0 || len(train) == 0 {
+		return nil, nil, nil, fmt.Errorf("split by group left a part empty (%d train, %d validation, %d test rows)", len(train), len(val), len(test))
+	}
+	return train, val, test, nil
+}
+
+// TrainDataset trains on d, splitting by its groups when it has them.
+func TrainDataset(ctx context.Context, d Dataset, opts TrainOptions) (*Model, error) {
+	if err := d.Check(); err != nil {
+		return nil, err
+	}
+	if d.Group != nil {
+		opts.Groups = d.Group
+	}
+	return Train(ctx, d.X, d.Y, opts)
+}
+
 // split shuffles positives and negatives separately and deals the same
 // fractions of each to test, validation and training (stratified).
 func split(y []float64, valFrac, testFrac float64, rng *rand.Rand) (train, val, test []int, err error) {
@@ -299,8 +379,9 @@ func standardisation(X [][]float64, rows []int, d int) (mean, std []float64) {
 	return mean, std
 }
 
-// fit runs the gorgonia graph. The graph is built once for a fixed batch
-// shape; each batch is bound with Let, padding rows carry weight 0.
+// fit runs the gorgonia graph of m.Kind. The graph is built once for a
+// fixed batch shape; each batch is bound with Let, padding rows carry
+// weight 0.
 //
 // It returns the epochs run and the epoch whose weights it keeps (the one
 // with the lowest validation loss).
@@ -312,24 +393,43 @@ func fit(ctx context.Context, m *Model, X [][]float64, y []float64, trainIdx, va
 	xN := G.NewMatrix(g, tensor.Float64, G.WithShape(bs, d), G.WithName("x"))
 	yN := G.NewVector(g, tensor.Float64, G.WithShape(bs), G.WithName("y"))
 	swN := G.NewVector(g, tensor.Float64, G.WithShape(bs), G.WithName("sw")) // row weights, summing to 1
-	w := G.NewVector(g, tensor.Float64, G.WithShape(d), G.WithName("w"), G.WithInit(G.Zeroes()))
-	b := G.NewScalar(g, tensor.Float64, G.WithName("b"), G.WithValue(0.0))
 	l2 := G.NewConstant(opts.L2, G.WithName("l2"))
 
-	// z = X·w + b; per-row loss softplus(z) − y·z is −log-likelihood, stable.
-	z := G.Must(G.Add(G.Must(G.Mul(xN, w)), b))
+	// weights take the L2 penalty and, if NonNegative, the projection;
+	// store copies the current values of the learnables into m.
+	var z *G.Node
+	var weights, biases G.Nodes
+	var store func(*Model)
+	switch m.Kind {
+	case KindMLP:
+		z, weights, biases, store = mlpNetwork(g, xN, d, opts.Hidden, opts.Seed, opts.NonNegative)
+	default:
+		// z = X·w + b
+		w := G.NewVector(g, tensor.Float64, G.WithShape(d), G.WithName("w"), G.WithInit(G.Zeroes()))
+		b := G.NewScalar(g, tensor.Float64, G.WithName("b"), G.WithValue(0.0))
+		z = G.Must(G.Add(G.Must(G.Mul(xN, w)), b))
+		weights, biases = G.Nodes{w}, G.Nodes{b}
+		store = func(m *Model) {
+			m.Weights = append(m.Weights[:0], w.Value().Data().([]float64)...)
+			m.Bias = b.Value().Data().(float64)
+		}
+	}
+
+	// Per-row loss softplus(z) − y·z is −log-likelihood, stable.
 	rowLoss := G.Must(G.Sub(G.Must(G.Softplus(z)), G.Must(G.HadamardProd(yN, z))))
 	loss := G.Must(G.Sum(G.Must(G.HadamardProd(swN, rowLoss))))
-	loss = G.Must(G.Add(loss, G.Must(G.Mul(l2, G.Must(G.Sum(G.Must(G.Square(w))))))))
-	if _, err := G.Grad(loss, w, b); err != nil {
+	for _, w := range weights {
+		loss = G.Must(G.Add(loss, G.Must(G.Mul(l2, G.Must(G.Sum(G.Must(G.Square(w))))))))
+	}
+	learnables := append(append(G.Nodes{}, weights...), biases...)
+	if _, err := G.Grad(loss, learnables...); err != nil {
 		return 0, 0, fmt.Errorf("build gradient: %w", err)
 	}
-	vm := G.NewTapeMachine(g, G.BindDualValues(w, b))
+	vm := G.NewTapeMachine(g, G.BindDualValues(learnables...))
 	defer vm.Close()
 	lr := opts.LearnRate
 	solver := G.NewAdamSolver(G.WithLearnRate(lr))
 	drops := 0
-	learnables := G.Nodes{w, b}
 
 	xb := make([]float64, bs*d)
 	yb := make([]float64, bs)
@@ -337,8 +437,9 @@ func fit(ctx context.Context, m *Model, X [][]float64, y []float64, trainIdx, va
 	order := append([]int(nil), trainIdx...)
 
 	bestLoss := math.Inf(1)
-	bestW := make([]float64, d)
-	bestB := 0.0
+	var bestW []float64
+	var bestB float64
+	var bestMLP *MLPWeights
 	stale, epoch := 0, 0
 	for epoch = 1; epoch <= opts.MaxEpochs; epoch++ {
 		if err := ctx.Err(); err != nil {
@@ -385,25 +486,29 @@ func fit(ctx context.Context, m *Model, X [][]float64, y []float64, trainIdx, va
 				return epoch, best, fmt.Errorf("epoch %d: adam step: %w", epoch, err)
 			}
 			if opts.NonNegative {
-				for j, v := range w.Value().Data().([]float64) {
-					if v < 0 {
-						w.Value().Data().([]float64)[j] = 0
+				for _, w := range weights {
+					data := w.Value().Data().([]float64)
+					for j, v := range data {
+						if v < 0 {
+							data[j] = 0
+						}
 					}
 				}
 			}
 			vm.Reset()
 		}
 
-		m.Weights = append(m.Weights[:0], w.Value().Data().([]float64)...)
-		m.Bias = b.Value().Data().(float64)
-		if !finite(m.Bias) {
-			return epoch, best, fmt.Errorf("epoch %d: training diverged (bias %v); lower the learning rate", epoch, m.Bias)
-		}
+		store(m)
 		vl := weightedLoss(m, X, y, valIdx, posWeight)
+		if !finite(vl) {
+			return epoch, best, fmt.Errorf("epoch %d: training diverged (validation loss %v); lower the learning rate", epoch, vl)
+		}
 		if vl < bestLoss-1e-6 {
 			bestLoss, stale, best = vl, 0, epoch
-			copy(bestW, m.Weights)
-			bestB = m.Bias
+			bestW, bestB = append(bestW[:0], m.Weights...), m.Bias
+			if m.MLP != nil {
+				bestMLP = m.MLP.clone()
+			}
 		} else if stale++; stale >= opts.Patience {
 			// Plateau: Adam's constant step leaves the weights jittering
 			// around the optimum; a smaller step (fresh moments) settles
@@ -415,8 +520,7 @@ func fit(ctx context.Context, m *Model, X [][]float64, y []float64, trainIdx, va
 			solver = G.NewAdamSolver(G.WithLearnRate(lr))
 		}
 	}
-	m.Weights = append(m.Weights[:0], bestW...)
-	m.Bias = bestB
+	m.Weights, m.Bias, m.MLP = bestW, bestB, bestMLP
 	return min(epoch, opts.MaxEpochs), best, nil
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -163,7 +162,7 @@ func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath 
 	if err != nil {
 		return nil, err
 	}
-	opts.Exploitation, err = exploitation(ctx, st, rs)
+	opts.Exploitation, err = assess.Exploitation(ctx, st, rs)
 	if err != nil {
 		return nil, err
 	}
@@ -176,35 +175,6 @@ func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath 
 		a.Feeds = []report.Feed{{Name: "KEV", Date: opts.Exploitation.KEVDate}, {Name: "EPSS", Date: opts.Exploitation.EPSSDate}}
 	}
 	return a, nil
-}
-
-// exploitation looks the snapshot's CVEs up in the stored KEV and EPSS
-// feeds. A feed that was never stored leaves its date zero, so the
-// findings' exploitation reads as unknown; an old one is used, and reports
-// show its age.
-func exploitation(ctx context.Context, st *store.Store, rs []inventory.Resource) (features.Exploitation, error) {
-	var x features.Exploitation
-	cves := features.CVEs(rs)
-	if len(cves) == 0 {
-		return x, nil
-	}
-	kev, kinfo, err := st.KEV(ctx, cves...)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return x, fmt.Errorf("look up %d CVEs in the stored KEV catalogue: %w", len(cves), err)
-	default:
-		x.KEV, x.KEVDate = kev, kinfo.Date
-	}
-	epss, einfo, err := st.EPSS(ctx, cves...)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return x, fmt.Errorf("look up %d CVEs in the stored EPSS scores: %w", len(cves), err)
-	default:
-		x.EPSS, x.EPSSDate = epss, einfo.Date
-	}
-	return x, nil
 }
 
 // buildReport turns an assessment into the exporters' input.

@@ -104,6 +104,8 @@ likely each resource is to be attacked with a trained model, and plans fixes.`,
 		NewSnapshotsCommand(g),
 		NewFeedsCommand(g),
 		NewFeaturesCommand(g),
+		NewModelCommand(g),
+		NewTrainCommand(g),
 		NewVersionCommand(g),
 	)
 	return root

@@ -149,7 +149,7 @@ func runScan(cmd *cobra.Command, g *Global, o ScanOptions) error {
 	fmt.Fprintf(g.Out, "snapshot %s\n", snap.ID)
 
 	// The snapshot is committed: what follows can only warn.
-	x, err := exploitation(ctx, st, collected.Resources)
+	x, err := assess.Exploitation(ctx, st, collected.Resources)
 	if err != nil {
 		fmt.Fprintf(g.Err, "posture: warning: %v; findings' exploitation is counted as unknown\n", err)
 	}
