@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -36,6 +37,12 @@ type TrainOptions struct {
 	ValFraction  float64    // early stopping and calibration; default 0.15
 	TestFraction float64    // held out for Metrics only; default 0.15
 	Provenance   Provenance // Source, Command, Notes are kept; Rows, Positives, Seed, Trained are filled in
+	// Times, when set, is when each row's label was observed
+	// (Dataset.Time): the test split is then the latest rows and the
+	// validation split the ones before them, so the metrics say how the
+	// model predicts labels that came after those it learned from. Rows
+	// without a time (simulated) stay in training. It wins over Groups.
+	Times []time.Time
 	// Groups, when set, names each row's estate or snapshot (Dataset.Group):
 	// the validation and test splits then take whole groups, so the
 	// metrics are on estates never trained on. Empty: rows split alone.
@@ -123,14 +130,20 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x706f7374757265)) // "posture"
 	var trainIdx, valIdx, testIdx []int
 	var err error
-	if opts.Groups != nil {
+	switch {
+	case opts.Times != nil:
+		if len(opts.Times) != len(y) {
+			return nil, fmt.Errorf("%d label times for %d rows", len(opts.Times), len(y))
+		}
+		trainIdx, valIdx, testIdx, err = splitTime(opts.Times, y, opts.ValFraction, opts.TestFraction)
+	case opts.Groups != nil:
 		if len(opts.Groups) != len(y) {
 			return nil, fmt.Errorf("%d groups for %d rows", len(opts.Groups), len(y))
 		}
 		trainIdx, valIdx, testIdx, err = splitGroups(opts.Groups, opts.ValFraction, opts.TestFraction, rng)
-	} else if soft {
+	case soft:
 		trainIdx, valIdx, testIdx, err = splitRandom(y, opts.ValFraction, opts.TestFraction, rng)
-	} else {
+	default:
 		trainIdx, valIdx, testIdx, err = split(y, opts.ValFraction, opts.TestFraction, rng)
 	}
 	if err != nil {
@@ -198,6 +211,8 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	}
 	m.Provenance.PosWeight = posWeight
 	switch {
+	case opts.Times != nil:
+		m.Provenance.Split = "by time"
 	case opts.Groups != nil:
 		m.Provenance.Split = "by group"
 	case soft:
@@ -313,6 +328,47 @@ func splitGroups(groups []string, valFrac, testFrac float64, rng *rand.Rand) (tr
 	}
 	if len(test) == 0 || len(val) == 0 || len(train) == 0 {
 		return nil, nil, nil, fmt.Errorf("split by group left a part empty (%d train, %d validation, %d test rows)", len(train), len(val), len(test))
+	}
+	return train, val, test, nil
+}
+
+// splitTime holds out the latest labelled rows as test and the ones
+// before them as validation, by fractions of the labelled rows; rows with
+// no time train. Each held-out part must hold both a positive and a
+// negative row, or its metrics would mean nothing: that is an error
+// saying so.
+func splitTime(times []time.Time, y []float64, valFrac, testFrac float64) (train, val, test []int, err error) {
+	var timed []int
+	for i, t := range times {
+		if t.IsZero() {
+			train = append(train, i)
+		} else {
+			timed = append(timed, i)
+		}
+	}
+	sort.SliceStable(timed, func(a, b int) bool { return times[timed[a]].Before(times[timed[b]]) })
+	nTest := int(math.Round(testFrac * float64(len(timed))))
+	nVal := int(math.Round(valFrac * float64(len(timed))))
+	if nTest < 1 || nVal < 1 || len(timed)-nTest-nVal < 1 {
+		return nil, nil, nil, fmt.Errorf("%d labelled rows are too few to hold out the latest %.0f %% and %.0f %% before them", len(timed), 100*testFrac, 100*valFrac)
+	}
+	cut := len(timed) - nTest - nVal
+	train = append(train, timed[:cut]...)
+	val, test = timed[cut:cut+nVal], timed[cut+nVal:]
+	for _, part := range []struct {
+		name string
+		rows []int
+	}{{"validation", val}, {"test", test}} {
+		var pos int
+		for _, i := range part.rows {
+			if y[i] > 0.5 {
+				pos++
+			}
+		}
+		if pos == 0 || pos == len(part.rows) {
+			return nil, nil, nil, fmt.Errorf("the %s split by time (%d labels from %s to %s) holds only one class: a time split needs compromised and benign labels in it",
+				part.name, len(part.rows), times[part.rows[0]].Format("2006-01-02"), times[part.rows[len(part.rows)-1]].Format("2006-01-02"))
+		}
 	}
 	return train, val, test, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -286,4 +287,31 @@ func newton(m *Model, X [][]float64, y []float64, rows []int, posWeight, l2 floa
 		}
 	}
 	return beta[:d], beta[d]
+}
+
+func TestSplitTime(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	// Ten labels on days 1..10 alternating benign/compromised, and two
+	// simulated rows with no time.
+	var times []time.Time
+	var y []float64
+	for d := 1; d <= 10; d++ {
+		times, y = append(times, day(d)), append(y, float64(d%2))
+	}
+	times, y = append(times, time.Time{}, time.Time{}), append(y, 0.01, 0.2)
+	train, val, test, err := splitTime(times, y, 0.2, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]int{train, val, test}, [][]int{{10, 11, 0, 1, 2, 3, 4, 5}, {6, 7}, {8, 9}}); diff != "" {
+		t.Errorf("split (-got +want):\n%s", diff)
+	}
+	// The latest labels all benign: a clear error, not a test split of one class.
+	y[8], y[9] = 0, 0
+	if _, _, _, err := splitTime(times, y, 0.2, 0.2); err == nil || !strings.Contains(err.Error(), "only one class") {
+		t.Errorf("one-class test split: err %v", err)
+	}
+	if _, _, _, err := splitTime(times[:3], y[:3], 0.2, 0.2); err == nil {
+		t.Error("three labels split by time without an error")
+	}
 }

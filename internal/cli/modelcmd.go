@@ -5,10 +5,12 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/posture-dev/posture/features"
+	"github.com/posture-dev/posture/internal/labels"
 	"github.com/posture-dev/posture/model"
 )
 
@@ -22,6 +24,11 @@ type ModelEvalOptions struct {
 	Simulate int
 	Seed     int64
 	JSON     bool
+	// Labels evaluates on an organisation's own labels instead, joined to
+	// the snapshot in force at each label's time; Since keeps the labels
+	// observed at or after it (those a model trained earlier never saw).
+	Labels string
+	Since  string
 }
 
 // NewModelCommand builds `posture model eval`.
@@ -32,7 +39,7 @@ func NewModelCommand(g *Global) *cobra.Command {
 	}
 	var o ModelEvalOptions
 	eval := &cobra.Command{
-		Use:   "eval [--model FILE] [--simulate N] [--seed S] [--json]",
+		Use:   "eval [--model FILE] [--simulate N | --labels FILE [--since DATE]] [--seed S] [--json]",
 		Short: "Evaluate the model beside the baselines on freshly simulated rows, with bootstrap intervals",
 		Long: `Evaluate the model (the shipped one, or --model FILE) on N freshly simulated
 rows beside three baselines scored from the same feature vectors: the count
@@ -41,11 +48,20 @@ critical signal. Prints ROC-AUC, PR-AUC with its no-skill line (the base
 rate), Brier, recall at precision 0.5 and 0.8, coverage at 5 % and 15 %
 effort and the effort for 80 % and 90 % coverage, with 95 % bootstrap
 intervals, then the model's reliability table. Use a seed other than the
-one the model was trained with.`,
+one the model was trained with.
+
+With --labels FILE it evaluates on your own labelled outcomes instead (the
+format posture train reads), each joined to the features of the snapshot in
+force at its time; --since DATE keeps the labels observed from then on, the
+ones a model trained before that date never saw. Intervals then resample
+snapshots.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Simulate <= 0 {
 				return usageError("model eval: --simulate must be a positive row count, got %d", o.Simulate)
+			}
+			if o.Since != "" && o.Labels == "" {
+				return usageError("model eval: --since needs --labels")
 			}
 			m, name, err := loadModel(o.Model)
 			if err != nil {
@@ -57,7 +73,12 @@ one the model was trained with.`,
 			if o.Seed == m.Provenance.Seed && (m.Provenance.Source == model.BootstrapSource || m.Provenance.Source == model.SimulatorSource) {
 				fmt.Fprintf(g.Err, "warning: --seed %d is the seed %s was trained with; its rows may be training rows\n", o.Seed, name)
 			}
-			c, err := EvalModel(m, name, o)
+			var c model.Comparison
+			if o.Labels != "" {
+				c, err = evalLabels(cmd, g, m, name, o)
+			} else {
+				c, err = EvalModel(m, name, o)
+			}
 			if err != nil {
 				return err
 			}
@@ -71,6 +92,8 @@ one the model was trained with.`,
 	eval.Flags().IntVar(&o.Simulate, "simulate", 50000, "simulated rows to evaluate on")
 	eval.Flags().Int64Var(&o.Seed, "seed", 2, "seed of the simulated rows, their labels and the bootstrap resamples")
 	eval.Flags().BoolVar(&o.JSON, "json", false, "print the evaluation as JSON")
+	eval.Flags().StringVar(&o.Labels, "labels", "", "evaluate on this label file (CSV or JSON lines, as posture train reads) joined to the stored snapshots")
+	eval.Flags().StringVar(&o.Since, "since", "", "with --labels: only labels observed at or after this time (RFC 3339 or YYYY-MM-DD)")
 	cmd.AddCommand(eval)
 	return cmd
 }
@@ -135,4 +158,60 @@ func writeComparison(w io.Writer, c model.Comparison) error {
 		}
 	}
 	return nil
+}
+
+// evalLabels evaluates m and the baselines on the labels of o.Labels,
+// joined to the store's snapshots, from o.Since on.
+func evalLabels(cmd *cobra.Command, g *Global, m *model.Model, name string, o ModelEvalOptions) (model.Comparison, error) {
+	var since time.Time
+	if o.Since != "" {
+		var err error
+		if since, err = parseSince(o.Since); err != nil {
+			return model.Comparison{}, usageError("model eval: --since %q: want RFC 3339 or YYYY-MM-DD", o.Since)
+		}
+	}
+	rows, _, err := labels.ReadFile(o.Labels)
+	if err != nil {
+		return model.Comparison{}, err
+	}
+	var kept []labels.Label
+	for _, l := range rows {
+		if !l.Time.Before(since) {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) == 0 {
+		return model.Comparison{}, fmt.Errorf("model eval: no label in %s is dated at or after %s", o.Labels, o.Since)
+	}
+	st, err := g.OpenStore()
+	if err != nil {
+		return model.Comparison{}, err
+	}
+	defer st.Close()
+	d, rep, err := labels.Join(cmd.Context(), st, kept, g.Now())
+	if err != nil {
+		return model.Comparison{}, err
+	}
+	if !o.JSON {
+		if err := rep.Write(g.Err); err != nil {
+			return model.Comparison{}, err
+		}
+	}
+	baselines, err := model.Baselines(features.Current)
+	if err != nil {
+		return model.Comparison{}, err
+	}
+	c, err := model.Compare(append([]model.Scorer{model.ModelScorer(m, "model "+name)}, baselines...), d, model.EvalOptions{Seed: o.Seed})
+	if err != nil {
+		return model.Comparison{}, fmt.Errorf("evaluate on %d labels of %s: %w", d.Len(), o.Labels, err)
+	}
+	return c, nil
+}
+
+// parseSince reads an RFC 3339 time or a date (midnight UTC).
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
 }

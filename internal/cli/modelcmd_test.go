@@ -73,3 +73,39 @@ func TestModelEval(t *testing.T) {
 		}
 	}
 }
+
+// TestModelEvalLabels: the shipped model and the baselines on an
+// organisation's own labels, joined to the stored snapshot; --since keeps
+// the later ones; --since alone is a usage error.
+func TestModelEvalLabels(t *testing.T) {
+	st, lf := labelledStore(t, 60, false)
+	r := run(t, "--store", st, "model", "eval", "--labels", lf, "--resamples-test-only")
+	if r.code != ExitUsage {
+		t.Fatalf("an unknown flag: exit %d, want %d", r.code, ExitUsage)
+	}
+	r = run(t, "--store", st, "model", "eval", "--labels", lf)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
+	}
+	for _, want := range []string{"labels:incidents.csv", "labels as given", "count of failed checks", "60 joined"} {
+		if !strings.Contains(r.out+r.errOut, want) {
+			t.Errorf("output lacks %q:\n%s\n%s", want, r.out, r.errOut)
+		}
+	}
+	r = run(t, "--store", st, "model", "eval", "--labels", lf, "--since", "2025-06-15", "--json")
+	if r.code != ExitOK {
+		t.Fatalf("--since: exit %d: %s", r.code, r.errOut)
+	}
+	var c struct {
+		Evaluations []struct{ Rows int } `json:"evaluations"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &c); err != nil || len(c.Evaluations) == 0 || c.Evaluations[0].Rows >= 60 || c.Evaluations[0].Rows == 0 {
+		t.Errorf("--since 2025-06-15: %v, %+v; want fewer than the 60 joined labels", err, c)
+	}
+	if r := run(t, "--store", st, "model", "eval", "--labels", lf, "--since", "2030-01-01"); r.code != ExitError {
+		t.Errorf("--since after every label: exit %d, want %d", r.code, ExitError)
+	}
+	if r := run(t, "model", "eval", "--since", "2025-06-01"); r.code != ExitUsage {
+		t.Errorf("--since without --labels: exit %d, want %d", r.code, ExitUsage)
+	}
+}

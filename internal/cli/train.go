@@ -42,6 +42,9 @@ type TrainResult struct {
 	Out        string           `json:"out"`
 	Provenance model.Provenance `json:"provenance"`
 	Metrics    model.Metrics    `json:"metrics"`
+	// SplitNote says why labels were held out at random rather than by
+	// time; empty when the split is as planned.
+	SplitNote string `json:"split_note,omitempty"`
 }
 
 // SimulatedRows describes the --simulate rows.
@@ -188,25 +191,37 @@ func TrainModel(ctx context.Context, g *Global, o TrainOptions) (*TrainResult, e
 		return res, err
 	}
 
-	// Held-out rows are whole estates or snapshots when there are enough
-	// of them to split (a test split from a snapshot or estate also
-	// trained on measures memory, not prediction); else rows alone.
-	var groups []string
-	if distinct(data.Group) >= minSplitGroups {
-		groups = data.Group
-	}
-	m, err := model.Train(ctx, data.X, data.Y, model.TrainOptions{
+	// Labels are held out by time: the latest ones test, those before
+	// them validate, so the metrics say how the model predicts what came
+	// after what it learned. Simulated rows alone are held out by whole
+	// estates when there are enough to split (a test split from an estate
+	// also trained on measures memory, not prediction); else rows alone.
+	opts := model.TrainOptions{
 		Kind:        o.Kind,
 		Seed:        o.Seed,
 		Now:         g.Now,
 		NonNegative: true,
-		Groups:      groups,
 		Provenance: model.Provenance{
 			Source:  strings.Join(sources, " + "),
 			Command: o.Command,
-			Notes:   strings.Join(notes, ". ") + ".",
 		},
-	})
+	}
+	switch {
+	case res.Labels != nil:
+		opts.Times = data.Time
+	case distinct(data.Group) >= minSplitGroups:
+		opts.Groups = data.Group
+	}
+	opts.Provenance.Notes = strings.Join(notes, ". ") + "."
+	m, err := model.Train(ctx, data.X, data.Y, opts)
+	if err != nil && opts.Times != nil {
+		// Too few labels, or the latest hold one class: say so, and hold
+		// out at random instead.
+		res.SplitNote = fmt.Sprintf("held out at random, not by time: %v", err)
+		opts.Times = nil
+		opts.Provenance.Notes = strings.Join(append(notes, res.SplitNote), ". ") + "."
+		m, err = model.Train(ctx, data.X, data.Y, opts)
+	}
 	if err != nil {
 		return res, fmt.Errorf("train %s on %d rows (%s): %w", o.Kind, data.Len(), strings.Join(sources, " + "), err)
 	}
@@ -304,12 +319,27 @@ func writeTrainResult(w io.Writer, r *TrainResult) error {
 		fmt.Fprintf(&b, "%d compromised", p.Positives)
 	}
 	fmt.Fprintf(&b, "; %d epochs, weights of epoch %d\n", m.Epochs, m.BestEpoch)
-	fmt.Fprintf(&b, "held out %d rows: ROC-AUC %.3f (count of signals set: %.3f), PR-AUC %.3f (no skill: base rate %.3f), Brier %.4f\n",
-		m.Rows, m.ROCAUC, m.BaselineROCAUC, m.PRAUC, m.BaseRate, m.Brier)
-	if r.Labels != nil && r.Simulated != nil {
+	fmt.Fprintf(&b, "held out %d rows %s: ROC-AUC %.3f (count of signals set: %.3f), PR-AUC %.3f (no skill: base rate %.3f), Brier %.4f\n",
+		m.Rows, splitText(p.Split), m.ROCAUC, m.BaselineROCAUC, m.PRAUC, m.BaseRate, m.Brier)
+	if r.SplitNote != "" {
+		b.WriteString("(" + r.SplitNote + ")\n")
+	} else if r.Labels != nil && r.Simulated != nil && p.Split != "by time" {
 		b.WriteString("(the held-out rows mix labelled and simulated ones, drawn at random)\n")
 	}
 	fmt.Fprintf(&b, "wrote %s (%s); score with posture score --model %s\n", r.Out, r.Model, r.Out)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// splitText says how the held-out rows were chosen.
+func splitText(split string) string {
+	switch split {
+	case "by time":
+		return "(the latest labels)"
+	case "by group":
+		return "(whole estates or snapshots)"
+	case "":
+		return ""
+	}
+	return "(" + split + ")"
 }

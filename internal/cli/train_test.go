@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,10 @@ func TestTrainEndToEnd(t *testing.T) {
 			p := m.Provenance
 			if m.Kind != tc.kind || p.Rows != tc.rows || p.Source != tc.source || p.Seed != seedOf(tc.args) {
 				t.Errorf("kind %s, provenance %+v; want kind %s, %d rows from %q", m.Kind, p, tc.kind, tc.rows, tc.source)
+			}
+			// Labels dated over June 2025 are held out by time: the latest.
+			if slices.Contains(tc.args, "--labels") && p.Split != "by time" {
+				t.Errorf("split %q with labels, want by time; notes %s", p.Split, p.Notes)
 			}
 			if tc.positives >= 0 && (p.Targets != model.TargetsBinary || p.Positives != tc.positives) {
 				t.Errorf("targets %s with %d positives, want binary with %d", p.Targets, p.Positives, tc.positives)
