@@ -21,6 +21,8 @@ func (m *Model) WriteCardWith(w io.Writer, c *Comparison) error {
 	fmt.Fprintf(&b, "# Model card: posture default risk model\n\n")
 	fmt.Fprintf(&b, "`models/default.json` — a %s model over feature schema version %s (hash `%s`, %d features). `model/` is the code; `models/` holds trained artifacts.\n\n",
 		m.Kind, m.SchemaVersion, m.SchemaHash, len(m.FeatureNames))
+	fmt.Fprintf(&b, "## Intended use\n\n")
+	fmt.Fprintf(&b, "Ranking the resources of one cloud estate by how likely each is to be attacked within 30 days, so that a security team fixes the likeliest first; explaining each rank by the facts behind it; and ranking fixes by the risk they remove. It is not a probability you can quote to an insurer: its numbers are those of a simulator built from published rates and stated assumptions, until it is retrained on your own outcomes. It does not weigh impact (what an attacker gains), only likelihood.\n\n")
 	fmt.Fprintf(&b, "## What it was trained on\n\n")
 	soft := p.Targets == TargetsProbability
 	fmt.Fprintf(&b, "- Source: %s\n", p.Source)
@@ -100,6 +102,7 @@ func (m *Model) WriteCardWith(w io.Writer, c *Comparison) error {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(retrain)
 	b.WriteString(limits)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -141,6 +144,27 @@ func labelsText(e Evaluation) string {
 	}
 	return "labels as given"
 }
+
+const retrain = `## Retraining on your own labels
+
+Label the outcomes you know — a resource compromised in an incident, or
+confirmed clean — in a CSV (resource,label,time,source) or JSON lines, and
+run:
+
+    posture train --labels outcomes.csv --simulate 200000 --out my-model.json
+    posture model eval --model my-model.json --labels outcomes.csv --since 2026-06-01
+    posture score --model my-model.json
+
+Each label is joined to the features of the snapshot in force at its time
+(keep your scheduled scans' snapshots: posture scan --keep N); labels for
+unknown resources, before any snapshot, duplicated or conflicting are
+reported, not dropped silently. --simulate mixes this simulator in as a
+prior, which matters while labels are few. Labels are held out by time, so
+the printed metrics say how the model predicts outcomes that came after
+those it learned from. The shipped model is never overwritten: --out names
+a new file.
+
+`
 
 const limits = `## Limits
 
