@@ -181,6 +181,14 @@ const limits = `## Limits
   all-ports rule beyond the ports it opens, plain-text database
   connections) carry no weight until labels train them; the rates table
   and the notes above say which.
+- Rare combinations are under-fitted. About 80 of the 200,000 training
+  rows are exposed hosts with a CVE whose EPSS exceeds 0.3, so the
+  network's saturating units flatten that range: an exposed host with SSH
+  open and a KEV CVE scores about 0.35 at EPSS 0.1, 0.40 at 0.28 and 0.52
+  at 0.95, where the simulator gives about as much as the EPSS itself.
+  The order holds (a higher EPSS never scores lower); the level at the
+  top is too low. Sampling rare paths more often, with weights that undo
+  it, is the next step.
 - The features carry no resource kind: instances, databases, buckets and
   identities share one input space, so compare twins, not single inputs.
 - Honeypot figures describe deliberately weak endpoints; how many real
