@@ -104,8 +104,13 @@ func Simulate(n int, seed int64) (Dataset, error) {
 			if k != rKindInstance || !r.f.exposed || r.f.reads == 0 || len(stores) == 0 {
 				continue
 			}
-			for range r.f.reads {
-				j := stores[shape.IntN(len(stores))]
+			// Distinct stores (a partial shuffle): reading one twice is
+			// one way in, not two.
+			n := min(r.f.reads, len(stores))
+			for k := range n {
+				l := k + shape.IntN(len(stores)-k)
+				stores[k], stores[l] = stores[l], stores[k]
+				j := stores[k]
 				out[j].p = combine(out[j].p, r.p)
 				out[j].f.x[c.exposedNeighbour] = 1
 			}

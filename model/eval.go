@@ -185,6 +185,15 @@ func Evaluate(score func(x []float64) float64, d Dataset, o EvalOptions) (Evalua
 	e.Resampled, e.Units = "rows", units
 	if d.Group != nil && units < d.Len() {
 		e.Resampled = "groups"
+		if units < MinResampleGroups {
+			// Too few groups to resample (one snapshot gives a zero-width
+			// interval): resample rows, and say so.
+			nd := d
+			nd.Group = nil
+			unitOf, units = resamplingUnits(nd)
+			e.Resampled = fmt.Sprintf("rows (only %d groups)", e.Units)
+			e.Units = units
+		}
 	}
 	n := o.Resamples
 	if n == 0 {
@@ -257,6 +266,10 @@ func hardLabels(y []float64, seed int64) (labels []float64, drawn bool, err erro
 
 // resamplingUnits numbers the groups of d's rows (a row without a group is
 // its own), in order of first appearance.
+// MinResampleGroups is how many groups a bootstrap over groups needs;
+// with fewer, Evaluate resamples rows.
+const MinResampleGroups = 10
+
 func resamplingUnits(d Dataset) (unitOf []int, units int) {
 	unitOf = make([]int, d.Len())
 	seen := map[string]int{}

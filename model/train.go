@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -181,7 +182,9 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	for k, i := range valIdx {
 		valZ[k], valY[k] = m.Logit(X[i]), y[i]
 	}
-	m.Calibration = platt(valZ, valY, soft)
+	// Smoothing follows the validation rows' own targets: labels split by
+	// time validate on labels even when simulated rows were mixed in.
+	m.Calibration = platt(valZ, valY, isSoft(valY))
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("trained model: %w", err)
 	}
@@ -332,6 +335,19 @@ func splitGroups(groups []string, valFrac, testFrac float64, rng *rand.Rand) (tr
 	return train, val, test, nil
 }
 
+// ErrTimeSplit: the labels cannot be held out by time (too few, or the
+// latest hold one class); a caller may hold them out otherwise.
+var ErrTimeSplit = errors.New("labels cannot be split by time")
+
+// distinctTimes counts the distinct times of rows.
+func distinctTimes(times []time.Time, rows []int) int {
+	seen := map[time.Time]bool{}
+	for _, i := range rows {
+		seen[times[i].UTC()] = true
+	}
+	return len(seen)
+}
+
 // splitTime holds out the latest labelled rows as test and the ones
 // before them as validation, by fractions of the labelled rows; rows with
 // no time train. Each held-out part must hold both a positive and a
@@ -347,14 +363,23 @@ func splitTime(times []time.Time, y []float64, valFrac, testFrac float64) (train
 		}
 	}
 	sort.SliceStable(timed, func(a, b int) bool { return times[timed[a]].Before(times[timed[b]]) })
-	nTest := int(math.Round(testFrac * float64(len(timed))))
-	nVal := int(math.Round(valFrac * float64(len(timed))))
-	if nTest < 1 || nVal < 1 || len(timed)-nTest-nVal < 1 {
-		return nil, nil, nil, fmt.Errorf("%d labelled rows are too few to hold out the latest %.0f %% and %.0f %% before them", len(timed), 100*testFrac, 100*valFrac)
+	n := len(timed)
+	// A cut falls between two distinct times, moved earlier if need be, so
+	// no instant (every label of one day, for dates) is on both sides.
+	boundary := func(k int) int {
+		for k > 0 && k < n && times[timed[k]].Equal(times[timed[k-1]]) {
+			k--
+		}
+		return k
 	}
-	cut := len(timed) - nTest - nVal
-	train = append(train, timed[:cut]...)
-	val, test = timed[cut:cut+nVal], timed[cut+nVal:]
+	testCut := boundary(n - int(math.Round(testFrac*float64(n))))
+	valCut := boundary(testCut - int(math.Round(valFrac*float64(n))))
+	if testCut >= n || valCut >= testCut || valCut < 1 {
+		return nil, nil, nil, fmt.Errorf("%w: %d labelled rows at %d distinct times are too few to hold out the latest %.0f %% and %.0f %% before them",
+			ErrTimeSplit, n, distinctTimes(times, timed), 100*testFrac, 100*valFrac)
+	}
+	train = append(train, timed[:valCut]...)
+	val, test = timed[valCut:testCut], timed[testCut:]
 	for _, part := range []struct {
 		name string
 		rows []int
@@ -366,19 +391,33 @@ func splitTime(times []time.Time, y []float64, valFrac, testFrac float64) (train
 			}
 		}
 		if pos == 0 || pos == len(part.rows) {
-			return nil, nil, nil, fmt.Errorf("the %s split by time (%d labels from %s to %s) holds only one class: a time split needs compromised and benign labels in it",
-				part.name, len(part.rows), times[part.rows[0]].Format("2006-01-02"), times[part.rows[len(part.rows)-1]].Format("2006-01-02"))
+			return nil, nil, nil, fmt.Errorf("%w: the %s split (%d labels from %s to %s) holds only one class: a time split needs compromised and benign labels in it",
+				ErrTimeSplit, part.name, len(part.rows), times[part.rows[0]].Format("2006-01-02"), times[part.rows[len(part.rows)-1]].Format("2006-01-02"))
 		}
 	}
 	return train, val, test, nil
 }
 
-// TrainDataset trains on d, splitting by its groups when it has them.
+// hasTime reports whether any row has a label time.
+func hasTime(ts []time.Time) bool {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// TrainDataset trains on d: labelled rows held out by time, simulated ones
+// by their groups (estates), else at random.
 func TrainDataset(ctx context.Context, d Dataset, opts TrainOptions) (*Model, error) {
 	if err := d.Check(); err != nil {
 		return nil, err
 	}
-	if d.Group != nil {
+	switch {
+	case hasTime(d.Time):
+		opts.Times = d.Time
+	case d.Group != nil:
 		opts.Groups = d.Group
 	}
 	return Train(ctx, d.X, d.Y, opts)

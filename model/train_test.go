@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -313,5 +314,22 @@ func TestSplitTime(t *testing.T) {
 	}
 	if _, _, _, err := splitTime(times[:3], y[:3], 0.2, 0.2); err == nil {
 		t.Error("three labels split by time without an error")
+	}
+	// Dates: every label of a day stays on one side of each cut, moved
+	// earlier; two days cannot make three parts.
+	var same []time.Time
+	var ys []float64
+	for i := range 12 {
+		same, ys = append(same, day(1+i/4)), append(ys, float64(i%2))
+	}
+	train, val, test, err = splitTime(same, ys, 0.2, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]int{train, val, test}, [][]int{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}}); diff != "" {
+		t.Errorf("split of three days (-got +want):\n%s", diff)
+	}
+	if _, _, _, err := splitTime(same[:8], ys[:8], 0.2, 0.2); !errors.Is(err, ErrTimeSplit) {
+		t.Errorf("two days: err %v, want ErrTimeSplit", err)
 	}
 }

@@ -91,7 +91,7 @@ func readReport(t *testing.T, path string) jsonReport {
 }
 
 func TestDemoEndToEnd(t *testing.T) {
-	serveDemo(t, emulator.Options{})
+	srv := serveDemo(t, emulator.Options{})
 	dir := t.TempDir()
 	st := filepath.Join(dir, "store")
 
@@ -101,6 +101,11 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(scan.out, "snapshot ") || !strings.Contains(scan.out, "complete: ") {
 		t.Errorf("scan summary missing:\n%s", scan.out)
+	}
+	// The demo's KEV and EPSS extracts, through the download path, as
+	// make demo loads them.
+	if r := run(t, "--store", st, "feeds", "update", "--kev-url", srv.URL()+emulator.KEVPath, "--epss-url", srv.URL()+emulator.EPSSPath); r.code != ExitOK {
+		t.Fatalf("feeds update exit %d: %s", r.code, r.errOut)
 	}
 
 	score := run(t, "--store", st, "score", "--top", "10")

@@ -57,7 +57,7 @@ ones a model trained before that date never saw. Intervals then resample
 snapshots.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.Simulate <= 0 {
+			if o.Simulate <= 0 && o.Labels == "" {
 				return usageError("model eval: --simulate must be a positive row count, got %d", o.Simulate)
 			}
 			if o.Since != "" && o.Labels == "" {
@@ -70,7 +70,7 @@ snapshots.`,
 			if err := m.Check(features.Current); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if o.Seed == m.Provenance.Seed && (m.Provenance.Source == model.BootstrapSource || m.Provenance.Source == model.SimulatorSource) {
+			if o.Labels == "" && o.Seed == m.Provenance.Seed && (m.Provenance.Source == model.BootstrapSource || m.Provenance.Source == model.SimulatorSource) {
 				fmt.Fprintf(g.Err, "warning: --seed %d is the seed %s was trained with; its rows may be training rows\n", o.Seed, name)
 			}
 			var c model.Comparison
@@ -192,10 +192,10 @@ func evalLabels(cmd *cobra.Command, g *Global, m *model.Model, name string, o Mo
 	if err != nil {
 		return model.Comparison{}, err
 	}
-	if !o.JSON {
-		if err := rep.Write(g.Err); err != nil {
-			return model.Comparison{}, err
-		}
+	// The join report goes to stderr in every mode: with --json, stdout
+	// holds the evaluation, and no dropped label may go unsaid.
+	if err := rep.Write(g.Err); err != nil {
+		return model.Comparison{}, err
 	}
 	baselines, err := model.Baselines(features.Current)
 	if err != nil {

@@ -214,11 +214,16 @@ func TrainModel(ctx context.Context, g *Global, o TrainOptions) (*TrainResult, e
 	}
 	opts.Provenance.Notes = strings.Join(notes, ". ") + "."
 	m, err := model.Train(ctx, data.X, data.Y, opts)
-	if err != nil && opts.Times != nil {
+	if errors.Is(err, model.ErrTimeSplit) {
 		// Too few labels, or the latest hold one class: say so, and hold
-		// out at random instead.
-		res.SplitNote = fmt.Sprintf("held out at random, not by time: %v", err)
+		// out otherwise — whole snapshots and estates when there are
+		// enough, else rows at random.
 		opts.Times = nil
+		how := "at random"
+		if distinct(data.Group) >= minSplitGroups {
+			opts.Groups, how = data.Group, "by whole snapshots and estates"
+		}
+		res.SplitNote = fmt.Sprintf("held out %s, not by time: %v", how, err)
 		opts.Provenance.Notes = strings.Join(append(notes, res.SplitNote), ". ") + "."
 		m, err = model.Train(ctx, data.X, data.Y, opts)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -233,6 +234,12 @@ func Join(ctx context.Context, st *store.Store, rows []Label, now time.Time) (mo
 			continue
 		}
 		k := sort.Search(len(snaps), func(k int) bool { return snaps[k].Finished.After(l.Time) }) - 1
+		// In force is the newest snapshot of the resource's cloud: a later
+		// scan of another cloud does not replace it.
+		cloud := cloudOf(l.Resource)
+		for k >= 0 && cloud != "" && len(snaps[k].Clouds) > 0 && !slices.Contains(snaps[k].Clouds, cloud) {
+			k--
+		}
 		if k < 0 {
 			note := "no snapshot in the store"
 			if len(snaps) > 0 {
@@ -376,4 +383,19 @@ func snapshotVectors(ctx context.Context, st *store.Store, snap inventory.Snapsh
 		out[v.Resource] = v.Values
 	}
 	return out, g, nil
+}
+
+// cloudOf guesses a resource's cloud from its id: an ARN is AWS's, a Cloud
+// Asset Inventory name ("//…") Google's, an ARM id Azure's; "" when the id
+// says nothing.
+func cloudOf(id string) inventory.Cloud {
+	switch {
+	case strings.HasPrefix(id, "arn:"):
+		return inventory.AWS
+	case strings.HasPrefix(id, "//"):
+		return inventory.GCP
+	case strings.HasPrefix(strings.ToLower(id), "/subscriptions/"):
+		return inventory.Azure
+	}
+	return ""
 }

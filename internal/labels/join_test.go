@@ -249,3 +249,28 @@ func TestJoinEmptyStore(t *testing.T) {
 		t.Errorf("got %d rows, report %+v; want none, the label before any snapshot", ds.Len(), rep)
 	}
 }
+
+// TestJoinSnapshotOfTheResourcesCloud: a later scan of another cloud does
+// not replace the snapshot in force for an AWS resource.
+func TestJoinSnapshotOfTheResourcesCloud(t *testing.T) {
+	st, snaps, _ := twoSnapshots(t)
+	ctx := context.Background()
+	w, err := st.Begin(ctx, inventory.Snapshot{Clouds: []inventory.Cloud{inventory.GCP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Put(ctx, inventory.Resource{ID: "//storage.googleapis.com/b", Cloud: inventory.GCP, Account: "p", Kind: inventory.KindBucket, Bucket: &inventory.Bucket{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ls := []labels.Label{{Resource: web, Compromised: true, Time: now, File: "l", Line: 2}}
+	ds, rep, err := labels.Join(ctx, st, ls, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ds.Group, []string{snaps[1].ID}); diff != "" {
+		t.Errorf("groups (-got +want):\n%s\n%s", diff, rep.Summary())
+	}
+}
