@@ -314,6 +314,11 @@ type sim struct {
 	// est, when set, holds what the resource's estate decided for all its
 	// resources (Simulate); nil draws every resource alone (BootstrapP).
 	est *estateFacts
+	// focus draws instances that are exposed, scanned and carry CVSS ≥ 7
+	// CVEs, with no gap hiding a fact (SimulateFocus): the rare region
+	// where a CVE's EPSS decides the risk, drawn often enough to learn.
+	// The same random numbers are drawn as without it.
+	focus bool
 }
 
 // vbern draws from the schema 5 stream.
@@ -407,6 +412,9 @@ func (s sim) drawFacts(kind rateID) (facts, float64) {
 	// Gaps: the label above used the true facts; the features lose one.
 	gap := s.bern(rate(rScopeGap))
 	unknown := s.bern(rate(rUnknownData)) || (gap && s.bern(rate(rUnknownGivenScopeGap)))
+	if s.focus {
+		gap, unknown = false, false
+	}
 	if unknown && len(f.maskable) > 0 {
 		for _, j := range f.maskable[s.rng.IntN(len(f.maskable))] {
 			f.x[j] = 0
@@ -439,7 +447,7 @@ func (s sim) instance(f *facts) []float64 {
 	if age > 2 {
 		v2 = s.bern(rate(rIMDSv2Old))
 	}
-	exposed := s.bern(rate(rInstExposed))
+	exposed := s.bern(rate(rInstExposed)) || s.focus
 	adminPort := exposed && s.bern(rate(rAdminPortGivenExposed))
 	dbPort := exposed && s.bern(rate(rDBPortGivenExposed))
 	admin := s.bern(rate(rAdminRole))
@@ -485,7 +493,7 @@ func (s sim) instance(f *facts) []float64 {
 		pv = young * rate(rVulnOldFactor)
 	}
 	var cves []cve
-	if s.vbern(pv) {
+	if s.vbern(pv) || s.focus {
 		for range int(rate(rCVEsPerVulnHost)) {
 			cves = append(cves, s.drawCVE())
 		}
@@ -494,7 +502,7 @@ func (s sim) instance(f *facts) []float64 {
 	if s.est != nil {
 		scanned = s.est.scanner
 	} else {
-		scanned = s.vbern(rate(rScannerCoverage))
+		scanned = s.vbern(rate(rScannerCoverage)) || s.focus
 	}
 	f.x[c.notScanned] = b2f(!scanned)
 	if scanned {

@@ -38,6 +38,10 @@ type TrainOptions struct {
 	ValFraction  float64    // early stopping and calibration; default 0.15
 	TestFraction float64    // held out for Metrics only; default 0.15
 	Provenance   Provenance // Source, Command, Notes are kept; Rows, Positives, Seed, Trained are filled in
+	// Extra are rows that only train: added to the training split after
+	// the validation and test rows are chosen from X, never held out
+	// (SimulateFocus rows). Their columns follow Schema.
+	Extra Dataset
 	// Times, when set, is when each row's label was observed
 	// (Dataset.Time): the test split is then the latest rows and the
 	// validation split the ones before them, so the metrics say how the
@@ -149,6 +153,20 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	}
 	if err != nil {
 		return nil, err
+	}
+	if n := opts.Extra.Len(); n > 0 {
+		if err := opts.Extra.Check(); err != nil {
+			return nil, err
+		}
+		if err := checkData(opts.Extra.X, opts.Extra.Y, d); err != nil {
+			return nil, fmt.Errorf("extra training rows %s: %w", opts.Extra.Source, err)
+		}
+		base := len(X)
+		X = append(X[:base:base], opts.Extra.X...)
+		y = append(y[:base:base], opts.Extra.Y...)
+		for i := range n {
+			trainIdx = append(trainIdx, base+i)
+		}
 	}
 
 	m := &Model{
