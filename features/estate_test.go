@@ -140,7 +140,14 @@ type hit struct {
 // with only the given evidence keys.
 func detect(t *testing.T, rs []inventory.Resource, gaps []inventory.Gap, target string, id inventory.SignalID, keys []string) []hit {
 	t.Helper()
+	return detectWith(t, rs, gaps, Exploitation{}, target, id, keys)
+}
+
+// detectWith is detect with the feeds' view of the estate's CVEs.
+func detectWith(t *testing.T, rs []inventory.Resource, gaps []inventory.Gap, x Exploitation, target string, id inventory.SignalID, keys []string) []hit {
+	t.Helper()
 	g := NewGraph(rs, gaps)
+	g.SetExploitation(x)
 	if g.Resource(target) == nil {
 		t.Fatalf("target %s not in estate", target)
 	}

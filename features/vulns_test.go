@@ -36,29 +36,6 @@ func scanned(fs ...inventory.Vulnerability) []inventory.Resource {
 	return []inventory.Resource{r}
 }
 
-func detectWith(t *testing.T, rs []inventory.Resource, x Exploitation, target string, id inventory.SignalID, keys []string) []hit {
-	t.Helper()
-	g := NewGraph(rs, nil)
-	g.SetExploitation(x)
-	var out []hit
-	for _, s := range Detect(g, now)[target] {
-		if s.ID != id {
-			continue
-		}
-		h := hit{Unknown: s.Unknown}
-		for _, k := range keys {
-			if v, ok := s.Evidence[k]; ok {
-				if h.Evidence == nil {
-					h.Evidence = map[string]string{}
-				}
-				h.Evidence[k] = v
-			}
-		}
-		out = append(out, h)
-	}
-	return out
-}
-
 func TestVulnerabilitySignals(t *testing.T) {
 	log4shell := inventory.Vulnerability{CVE: "CVE-2021-44228", Severity: "critical", CVSS: 10, Package: "log4j-core 2.14.1", FixAvailable: yes()}
 	highEPSS := inventory.Vulnerability{CVE: "cve-2023-0001", Severity: "high", CVSS: 8.1, FixAvailable: yes()}
@@ -112,7 +89,7 @@ func TestVulnerabilitySignals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := detectWith(t, tt.estate, tt.x, "i-1", tt.id, tt.keys)
+			got := detectWith(t, tt.estate, nil, tt.x, "i-1", tt.id, tt.keys)
 			if diff := cmp.Diff(got, tt.want); diff != "" {
 				t.Errorf("signals (-got +want):\n%s", diff)
 			}

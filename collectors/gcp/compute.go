@@ -65,11 +65,22 @@ func drain[T any](next func() (T, error)) ([]T, error) {
 // answer with them. Empty zones carry the warning NO_RESULTS_ON_PAGE.
 func (c *computeClients) Instances(ctx context.Context, project string) ([]*computepb.Instance, []string, error) {
 	it := c.instances.AggregatedList(ctx, &computepb.AggregatedListInstancesRequest{Project: project}, c.opts...)
-	var out []*computepb.Instance
+	return drainAggregated(it.Next, func() any { return it.Response },
+		func(p compute.InstancesScopedListPair) (string, *computepb.Warning, []*computepb.Instance) {
+			return p.Key, p.Value.GetWarning(), p.Value.GetInstances()
+		})
+}
+
+// drainAggregated reads an aggregatedList iterator to its end: the items
+// of every scope (zone or region) that answered, and the scopes that did
+// not — named by their scope's UNREACHABLE warning or by a page's
+// unreachables.
+func drainAggregated[P, T any](next func() (P, error), response func() any, scope func(P) (key string, w *computepb.Warning, items []T)) ([]T, []string, error) {
+	var out []T
 	var lost []string
 	for {
-		p, err := it.Next()
-		if resp, ok := it.Response.(*computepb.InstanceAggregatedList); ok {
+		p, err := next()
+		if resp, ok := response().(interface{ GetUnreachables() []string }); ok {
 			lost = appendUniq(lost, resp.GetUnreachables()...)
 		}
 		if errors.Is(err, iterator.Done) {
@@ -78,10 +89,11 @@ func (c *computeClients) Instances(ctx context.Context, project string) ([]*comp
 		if err != nil {
 			return out, lost, err
 		}
-		if unreachable(p.Value.GetWarning()) {
-			lost = appendUniq(lost, p.Key)
+		key, w, items := scope(p)
+		if unreachable(w) {
+			lost = appendUniq(lost, key)
 		}
-		out = append(out, p.Value.GetInstances()...)
+		out = append(out, items...)
 	}
 }
 
@@ -100,24 +112,10 @@ func (c *computeClients) Networks(ctx context.Context, project string) ([]*compu
 // Subnetworks reads subnetworks.aggregatedList, as Instances does.
 func (c *computeClients) Subnetworks(ctx context.Context, project string) ([]*computepb.Subnetwork, []string, error) {
 	it := c.subnetworks.AggregatedList(ctx, &computepb.AggregatedListSubnetworksRequest{Project: project}, c.opts...)
-	var out []*computepb.Subnetwork
-	var lost []string
-	for {
-		p, err := it.Next()
-		if resp, ok := it.Response.(*computepb.SubnetworkAggregatedList); ok {
-			lost = appendUniq(lost, resp.GetUnreachables()...)
-		}
-		if errors.Is(err, iterator.Done) {
-			return out, lost, nil
-		}
-		if err != nil {
-			return out, lost, err
-		}
-		if unreachable(p.Value.GetWarning()) {
-			lost = appendUniq(lost, p.Key)
-		}
-		out = append(out, p.Value.GetSubnetworks()...)
-	}
+	return drainAggregated(it.Next, func() any { return it.Response },
+		func(p compute.SubnetworksScopedListPair) (string, *computepb.Warning, []*computepb.Subnetwork) {
+			return p.Key, p.Value.GetWarning(), p.Value.GetSubnetworks()
+		})
 }
 
 func (c *computeClients) Routes(ctx context.Context, project string) ([]*computepb.Route, error) {

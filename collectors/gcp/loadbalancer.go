@@ -13,7 +13,6 @@ import (
 	compute "cloud.google.com/go/compute/apiv1"
 	"cloud.google.com/go/compute/apiv1/computepb"
 	"github.com/googleapis/gax-go/v2"
-	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 	"google.golang.org/protobuf/proto"
 
@@ -229,24 +228,10 @@ var errRef = errors.New("not a Compute resource link the collector reads")
 
 func (c *lbClients) ForwardingRules(ctx context.Context, project string) ([]*computepb.ForwardingRule, []string, error) {
 	it := c.forwardingRules.AggregatedList(ctx, &computepb.AggregatedListForwardingRulesRequest{Project: project}, c.opts...)
-	var out []*computepb.ForwardingRule
-	var lost []string
-	for {
-		p, err := it.Next()
-		if resp, ok := it.Response.(*computepb.ForwardingRuleAggregatedList); ok {
-			lost = appendUniq(lost, resp.GetUnreachables()...)
-		}
-		if errors.Is(err, iterator.Done) {
-			return out, lost, nil
-		}
-		if err != nil {
-			return out, lost, err
-		}
-		if unreachable(p.Value.GetWarning()) {
-			lost = appendUniq(lost, p.Key)
-		}
-		out = append(out, p.Value.GetForwardingRules()...)
-	}
+	return drainAggregated(it.Next, func() any { return it.Response },
+		func(p compute.ForwardingRulesScopedListPair) (string, *computepb.Warning, []*computepb.ForwardingRule) {
+			return p.Key, p.Value.GetWarning(), p.Value.GetForwardingRules()
+		})
 }
 
 func (c *lbClients) GlobalForwardingRules(ctx context.Context, project string) ([]*computepb.ForwardingRule, error) {
