@@ -20,6 +20,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -519,4 +520,26 @@ func pageSize(r *request, server int) int {
 		}
 	}
 	return server
+}
+
+// awsJSONRequest reads the preamble every AWS JSON-protocol service (JSON
+// 1.0 and 1.1) shares: a POST whose X-Amz-Target is target+operation, its
+// body, then any fault injected for it. writeErr writes an error in the
+// service's form. It sets r.Action and r.Body, and reports false when it
+// has answered already.
+func (s *Server) awsJSONRequest(w http.ResponseWriter, r *request, service, target string, writeErr func(*apiError)) bool {
+	hr := r.HTTP
+	op, ok := strings.CutPrefix(hr.Header.Get("X-Amz-Target"), target)
+	if !ok || hr.Method != http.MethodPost {
+		writeErr(errorf(400, "UnknownOperationException", "emulator: %s %s %q not served", service, hr.Method, hr.Header.Get("X-Amz-Target")))
+		return false
+	}
+	r.Action = op
+	body, err := io.ReadAll(hr.Body)
+	if err != nil {
+		writeErr(errorf(400, "SerializationException", "read body: %v", err))
+		return false
+	}
+	r.Body = body
+	return !s.injected(w, r, writeErr)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -65,22 +64,10 @@ func (k KMSKey) policy(e *Estate) string {
 // GetKeyPolicy and GetKeyRotationStatus, for the request's region. A key
 // is named by its id, its ARN or one of its aliases.
 func (s *Server) serveKMS(w http.ResponseWriter, r *request) {
-	hr := r.HTTP
-	op, ok := strings.CutPrefix(hr.Header.Get("X-Amz-Target"), kmsTarget)
-	if !ok || hr.Method != http.MethodPost {
-		writeAWSJSONError(w, errorf(400, "UnknownOperationException", "emulator: kms %s %q not served", hr.Method, hr.Header.Get("X-Amz-Target")))
+	if !s.awsJSONRequest(w, r, "kms", kmsTarget, func(e *apiError) { writeAWSJSONError(w, kmsFault(e)) }) {
 		return
 	}
-	r.Action = op
-	body, err := io.ReadAll(hr.Body)
-	if err != nil {
-		writeAWSJSONError(w, errorf(400, "SerializationException", "read body: %v", err))
-		return
-	}
-	r.Body = body
-	if s.injected(w, r, func(e *apiError) { writeAWSJSONError(w, kmsFault(e)) }) {
-		return
-	}
+	op := r.Action
 	e := s.view(r.Account)
 	if reg := e.AWS.Account.region(r.Region); reg == nil || reg.OptInStatus == "not-opted-in" {
 		writeAWSJSONError(w, errorf(400, "UnrecognizedClientException", "The security token included in the request is invalid."))
@@ -92,8 +79,8 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *request) {
 		Limit      int
 		Marker     string
 	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
+	if len(r.Body) > 0 {
+		if err := json.Unmarshal(r.Body, &in); err != nil {
 			writeAWSJSONError(w, errorf(400, "SerializationException", "%v", err))
 			return
 		}

@@ -2,9 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"strings"
 )
 
 // organizationsTarget prefixes the X-Amz-Target of AWS Organizations
@@ -17,22 +15,10 @@ const organizationsTarget = "AWSOrganizationsV20161128."
 // An estate without one answers AWSOrganizationsNotInUseException; any
 // other account, AccessDeniedException.
 func (s *Server) serveOrganizations(w http.ResponseWriter, r *request) {
-	hr := r.HTTP
-	op, ok := strings.CutPrefix(hr.Header.Get("X-Amz-Target"), organizationsTarget)
-	if !ok || hr.Method != http.MethodPost {
-		writeAWSJSONError(w, errorf(400, "UnknownOperationException", "emulator: organizations %s %q not served", hr.Method, hr.Header.Get("X-Amz-Target")))
+	if !s.awsJSONRequest(w, r, "organizations", organizationsTarget, func(e *apiError) { writeAWSJSONError(w, organizationsFault(e)) }) {
 		return
 	}
-	r.Action = op
-	body, err := io.ReadAll(hr.Body)
-	if err != nil {
-		writeAWSJSONError(w, errorf(400, "SerializationException", "read body: %v", err))
-		return
-	}
-	r.Body = body
-	if s.injected(w, r, func(e *apiError) { writeAWSJSONError(w, organizationsFault(e)) }) {
-		return
-	}
+	op := r.Action
 	if op != "ListAccounts" {
 		writeAWSJSONError(w, errorf(400, "UnknownOperationException", "emulator: organizations %s not served", op))
 		return
@@ -50,8 +36,8 @@ func (s *Server) serveOrganizations(w http.ResponseWriter, r *request) {
 		MaxResults int
 		NextToken  string
 	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
+	if len(r.Body) > 0 {
+		if err := json.Unmarshal(r.Body, &in); err != nil {
 			writeAWSJSONError(w, errorf(400, "SerializationException", "%v", err))
 			return
 		}

@@ -3,7 +3,6 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -45,22 +44,10 @@ func (q SQSQueue) arn(e *Estate) string {
 // MaxResults and NextToken), GetQueueAttributes and ListQueueTags, for
 // the request's region.
 func (s *Server) serveSQS(w http.ResponseWriter, r *request) {
-	hr := r.HTTP
-	op, ok := strings.CutPrefix(hr.Header.Get("X-Amz-Target"), sqsTarget)
-	if !ok || hr.Method != http.MethodPost {
-		writeSQSError(w, errorf(400, "UnknownOperationException", "emulator: sqs %s %q not served", hr.Method, hr.Header.Get("X-Amz-Target")))
+	if !s.awsJSONRequest(w, r, "sqs", sqsTarget, func(e *apiError) { writeSQSError(w, e) }) {
 		return
 	}
-	r.Action = op
-	body, err := io.ReadAll(hr.Body)
-	if err != nil {
-		writeSQSError(w, errorf(400, "SerializationException", "read body: %v", err))
-		return
-	}
-	r.Body = body
-	if s.injected(w, r, func(e *apiError) { writeSQSError(w, e) }) {
-		return
-	}
+	op := r.Action
 	e := s.view(r.Account)
 	if reg := e.AWS.Account.region(r.Region); reg == nil || reg.OptInStatus == "not-opted-in" {
 		writeSQSError(w, errorf(403, "InvalidClientTokenId", "The security token included in the request is invalid."))
@@ -72,8 +59,8 @@ func (s *Server) serveSQS(w http.ResponseWriter, r *request) {
 		MaxResults     int
 		NextToken      string
 	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
+	if len(r.Body) > 0 {
+		if err := json.Unmarshal(r.Body, &in); err != nil {
 			writeSQSError(w, errorf(400, "SerializationException", "%v", err))
 			return
 		}

@@ -3,7 +3,6 @@ package emulator
 import (
 	"cmp"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -60,22 +59,10 @@ const ssmTarget = "AmazonSSM."
 // DescribeInstancePatchStates (1 to 50 InstanceIds; MaxResults 10 to 100),
 // for the request's region, within the limits AWS enforces.
 func (s *Server) serveSSM(w http.ResponseWriter, r *request) {
-	hr := r.HTTP
-	op, ok := strings.CutPrefix(hr.Header.Get("X-Amz-Target"), ssmTarget)
-	if !ok || hr.Method != http.MethodPost {
-		writeAWSJSONError(w, errorf(400, "UnknownOperationException", "emulator: ssm %s %q not served", hr.Method, hr.Header.Get("X-Amz-Target")))
+	if !s.awsJSONRequest(w, r, "ssm", ssmTarget, func(e *apiError) { writeAWSJSONError(w, restJSONFault(e)) }) {
 		return
 	}
-	r.Action = op
-	body, err := io.ReadAll(hr.Body)
-	if err != nil {
-		writeAWSJSONError(w, errorf(400, "SerializationException", "read body: %v", err))
-		return
-	}
-	r.Body = body
-	if s.injected(w, r, func(e *apiError) { writeAWSJSONError(w, restJSONFault(e)) }) {
-		return
-	}
+	op := r.Action
 	e := s.view(r.Account)
 	if reg := e.AWS.Account.region(r.Region); reg == nil || reg.OptInStatus == "not-opted-in" {
 		writeAWSJSONError(w, errorf(400, "UnrecognizedClientException", "The security token included in the request is invalid."))
@@ -88,8 +75,8 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *request) {
 		Filters                       json.RawMessage
 		InstanceInformationFilterList json.RawMessage
 	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
+	if len(r.Body) > 0 {
+		if err := json.Unmarshal(r.Body, &in); err != nil {
 			writeAWSJSONError(w, errorf(400, "SerializationException", "%v", err))
 			return
 		}
