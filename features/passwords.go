@@ -21,7 +21,7 @@ func consoleWithoutMFA() Detector {
 	d := Detector{
 		ID: "passwords.console_without_mfa", Pillar: inventory.Passwords, Severity: inventory.SevHigh,
 		Title: "Console user has no MFA device",
-		CIS:   []string{"1.10"}, Fix: "",
+		CIS:   []string{"1.10"}, Fix: "aws.iam.enable_user_mfa",
 		Kinds: []inventory.Kind{inventory.KindUser},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {
@@ -65,7 +65,7 @@ func accessKeyOld() Detector {
 		ID: "passwords.access_key_old", Pillar: inventory.Passwords, Severity: inventory.SevMedium,
 		CISGCP: []string{"1.7"},
 		Title:  "Active access key older than 90 days",
-		CIS:    []string{"1.14"}, Fix: "",
+		CIS:    []string{"1.14"}, Fix: "aws.iam.rotate_access_key",
 		Kinds: []inventory.Kind{inventory.KindAccessKey},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
@@ -140,7 +140,7 @@ func rootAccessKeys() Detector {
 	d := Detector{
 		ID: "passwords.root_access_keys", Pillar: inventory.Passwords, Severity: inventory.SevCritical,
 		Title: "Account root user has access keys",
-		CIS:   []string{"1.4"}, Fix: "",
+		CIS:   []string{"1.4"}, Fix: "aws.iam.delete_root_access_keys",
 		Kinds: []inventory.Kind{inventory.KindAccount},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

@@ -16,7 +16,7 @@ func imageAge() Detector {
 	d := Detector{
 		ID: "patches.image_age", Pillar: inventory.Patches, Severity: inventory.SevMedium,
 		Title: "Instance image older than 180 days",
-		Fix:   "",
+		Fix:   "aws.ec2.replace_old_image",
 		Kinds: []inventory.Kind{inventory.KindInstance},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {
@@ -243,7 +243,7 @@ func eolEngine() Detector {
 	d := Detector{
 		ID: "patches.eol_engine", Pillar: inventory.Patches, Severity: inventory.SevHigh,
 		Title: "Database engine version is past its end of life",
-		Fix:   "",
+		Fix:   "aws.rds.upgrade_engine",
 		Kinds: []inventory.Kind{inventory.KindDatabase},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, now time.Time) []inventory.Signal {

@@ -360,7 +360,7 @@ func exposedAdminRole() Detector {
 		ID: "privileges.exposed_admin_role", Pillar: inventory.Privileges, Severity: inventory.SevCritical,
 		CISGCP: []string{"4.2"},
 		Title:  "Internet-exposed instance or function holds an admin-equivalent role",
-		Fix:    "",
+		Fix:    "aws.iam.detach_admin_policy",
 		Kinds:  []inventory.Kind{inventory.KindInstance, inventory.KindFunction},
 	}
 	d.Detect = func(g *Graph, r *inventory.Resource, _ time.Time) []inventory.Signal {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -203,6 +204,20 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	// Smoothing follows the validation rows' own targets: labels split by
 	// time validate on labels even when simulated rows were mixed in.
 	m.Calibration = platt(valZ, valY, isSoft(valY))
+	flattened := false
+	if opts.NonNegative && m.Calibration.A < 0 {
+		// The validation rows rank against the model (noisy or few
+		// labels): a negative slope would make a fix raise the risk.
+		// Flat instead — every resource at the validation rows' rate —
+		// and said so.
+		var mean float64
+		for _, v := range valY {
+			mean += v
+		}
+		mean = min(max(mean/float64(len(valY)), 1e-6), 1-1e-6)
+		m.Calibration = Calibration{A: 0, B: math.Log(mean / (1 - mean))}
+		flattened = true
+	}
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("trained model: %w", err)
 	}
@@ -215,6 +230,9 @@ func Train(ctx context.Context, X [][]float64, y []float64, opts TrainOptions) (
 	m.Metrics.BestEpoch = best
 
 	m.Provenance = opts.Provenance
+	if flattened {
+		m.Provenance.Notes = strings.TrimSpace(m.Provenance.Notes + " Calibration: the validation rows ranked against the model (Platt slope below 0), so the slope is 0: every resource scores the validation rate until more or cleaner labels train it.")
+	}
 	m.Provenance.Rows = len(y)
 	m.Provenance.Positives = 0
 	m.Provenance.Targets = TargetsBinary

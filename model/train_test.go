@@ -333,3 +333,44 @@ func TestSplitTime(t *testing.T) {
 		t.Errorf("two days: err %v, want ErrTimeSplit", err)
 	}
 }
+
+// TestNonNegativeCalibrationNeverInverts: when the validation labels rank
+// against the model (here: later labels invert the relation the earlier
+// ones taught), a non-negative model is flattened to the validation rate,
+// said in its notes, rather than given a negative slope that would make a
+// fix raise the risk.
+func TestNonNegativeCalibrationNeverInverts(t *testing.T) {
+	d := len(features.Current.Features)
+	a := features.Current.Index(features.FAdminPortInternet)
+	rng := rand.New(rand.NewPCG(9, 9))
+	var X [][]float64
+	var y []float64
+	var times []time.Time
+	for i := range 3000 {
+		x := make([]float64, d)
+		if rng.Float64() < 0.5 {
+			x[a] = 1
+		}
+		late := i >= 2000 // the last third validates and tests
+		lab := x[a]
+		if late {
+			lab = 1 - x[a]
+		}
+		if rng.Float64() < 0.1 {
+			lab = 1 - lab
+		}
+		X, y, times = append(X, x), append(y, lab), append(times, time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))
+	}
+	m, err := Train(context.Background(), X, y, TrainOptions{Seed: 1, Now: fixedNow, NonNegative: true, Times: times, ValFraction: 0.15, TestFraction: 0.15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Calibration.A != 0 || !strings.Contains(m.Provenance.Notes, "slope is 0") {
+		t.Errorf("calibration %+v, notes %q: want a flat slope, said", m.Calibration, m.Provenance.Notes)
+	}
+	on, off := make([]float64, d), make([]float64, d)
+	on[a] = 1
+	if m.Predict(on) != m.Predict(off) {
+		t.Errorf("risk %v with the signal, %v without: want equal once flattened", m.Predict(on), m.Predict(off))
+	}
+}

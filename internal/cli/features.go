@@ -19,8 +19,8 @@ func NewFeaturesCommand(g *Global) *cobra.Command {
 		Short: "Print the feature schema and the signal catalogue",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !doc {
-				return usageError("features: nothing to do; use --doc to print the schema")
+			if !doc && !asJSON {
+				return usageError("features: nothing to do; use --doc to print the schema (--json for JSON)")
 			}
 			if asJSON {
 				type signal struct {
@@ -47,7 +47,7 @@ func NewFeaturesCommand(g *Global) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&doc, "doc", false, "print the feature schema (version, hash, every column) and the signal catalogue")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print it as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print it as JSON (implies --doc)")
 	return cmd
 }
 

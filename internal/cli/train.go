@@ -87,6 +87,10 @@ was written.`,
 			o.Command = commandLine(cmd)
 			res, err := TrainModel(cmd.Context(), g, o)
 			if err != nil {
+				// What the join dropped is said even when training fails.
+				if res != nil && res.Labels != nil {
+					_ = res.Labels.Write(g.Err)
+				}
 				return err
 			}
 			if o.JSON {
@@ -163,11 +167,11 @@ func TrainModel(ctx context.Context, g *Global, o TrainOptions) (*TrainResult, e
 		}
 		res.Labels = &rep
 		if rep.Joined == 0 {
-			return res, fmt.Errorf("train: none of the %d labels in %s joined a snapshot in the store %s\n%s", rep.Read, o.Labels, st.Dir(), reportText(rep))
+			return res, fmt.Errorf("train: none of the %d labels in %s joined a snapshot in the store %s (the join report above says why)", rep.Read, o.Labels, st.Dir())
 		}
 		if o.Simulate == 0 && (rep.Compromised == 0 || rep.Benign == 0) {
-			return res, fmt.Errorf("train: %s joined %d compromised and %d benign rows; training on labels alone needs both (add --simulate N for a simulated prior)\n%s",
-				o.Labels, rep.Compromised, rep.Benign, reportText(rep))
+			return res, fmt.Errorf("train: %s joined %d compromised and %d benign rows; training on labels alone needs both (add --simulate N for a simulated prior)",
+				o.Labels, rep.Compromised, rep.Benign)
 		}
 		data = ds
 		sources = append(sources, ds.Source)
@@ -317,7 +321,7 @@ func writeTrainResult(w io.Writer, r *TrainResult) error {
 		fmt.Fprintf(&b, "simulated: %d rows from %s, seed %d, mean probability of compromise %.4f\n", s.Rows, s.Source, s.Seed, s.Mean)
 	}
 	p, m := r.Provenance, r.Metrics
-	fmt.Fprintf(&b, "trained on %d rows (%s), ", p.Rows, p.Source)
+	fmt.Fprintf(&b, "%d rows (%s), ", p.Rows, p.Source)
 	if p.Targets == model.TargetsProbability {
 		fmt.Fprintf(&b, "mean target %.4f", p.MeanTarget)
 	} else {
@@ -326,6 +330,9 @@ func writeTrainResult(w io.Writer, r *TrainResult) error {
 	fmt.Fprintf(&b, "; %d epochs, weights of epoch %d\n", m.Epochs, m.BestEpoch)
 	fmt.Fprintf(&b, "held out %d rows %s: ROC-AUC %.3f (count of signals set: %.3f), PR-AUC %.3f (no skill: base rate %.3f), Brier %.4f\n",
 		m.Rows, splitText(p.Split), m.ROCAUC, m.BaselineROCAUC, m.PRAUC, m.BaseRate, m.Brier)
+	if strings.Contains(p.Notes, "Platt slope below 0") {
+		b.WriteString("warning: the validation labels ranked against the model, so it was flattened: every resource scores the same until more or cleaner labels train it\n")
+	}
 	if r.SplitNote != "" {
 		b.WriteString("(" + r.SplitNote + ")\n")
 	} else if r.Labels != nil && r.Simulated != nil && p.Split != "by time" {
