@@ -63,6 +63,9 @@ snapshots.`,
 			if o.Since != "" && o.Labels == "" {
 				return usageError("model eval: --since needs --labels")
 			}
+			if o.Labels != "" && cmd.Flags().Changed("simulate") {
+				return usageError("model eval: --labels and --simulate choose the rows to evaluate on; give one")
+			}
 			m, name, err := loadModel(o.Model)
 			if err != nil {
 				return err

@@ -105,6 +105,9 @@ func TestModelEvalLabels(t *testing.T) {
 	if r := run(t, "--store", st, "model", "eval", "--labels", lf, "--since", "2030-01-01"); r.code != ExitError {
 		t.Errorf("--since after every label: exit %d, want %d", r.code, ExitError)
 	}
+	if r := run(t, "--store", st, "model", "eval", "--labels", lf, "--simulate", "100"); r.code != ExitUsage {
+		t.Errorf("--labels with --simulate: exit %d, want %d", r.code, ExitUsage)
+	}
 	if r := run(t, "model", "eval", "--since", "2025-06-01"); r.code != ExitUsage {
 		t.Errorf("--since without --labels: exit %d, want %d", r.code, ExitUsage)
 	}
