@@ -49,7 +49,7 @@ var dataReadActions = map[inventory.Cloud]map[inventory.Kind][]string{
 // first use.
 type dataIndex struct {
 	readable       map[string][]string // principal id -> data stores it reads, sorted
-	exposedReaders map[string][]string // store or identity id -> exposed instances / functions that use it, sorted
+	exposedReaders map[string][]string // store id -> exposed instances / functions that read it, sorted
 }
 
 func (g *Graph) data() *dataIndex {
@@ -115,7 +115,6 @@ func (g *Graph) buildDataIndex() *dataIndex {
 			continue
 		}
 		for _, ident := range g.RolesOf(id) {
-			idx.exposedReaders[ident] = append(idx.exposedReaders[ident], id)
 			for _, st := range idx.readable[ident] {
 				idx.exposedReaders[st] = append(idx.exposedReaders[st], id)
 			}
@@ -220,8 +219,7 @@ func (g *Graph) DataReach(r *inventory.Resource) []string {
 }
 
 // ExposedUsers returns the internet-exposed instances and functions that
-// can use the resource: that read a data store through their identity, or
-// that hold an identity.
+// read the data store id through their identity.
 func (g *Graph) ExposedUsers(id string) []string {
 	return g.data().exposedReaders[id]
 }

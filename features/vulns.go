@@ -21,6 +21,9 @@ type Exploitation struct {
 	// KEVDate and EPSSDate are the publisher's dates of the stored copies;
 	// zero when no copy is stored, and then no CVE can be judged by it.
 	KEVDate, EPSSDate time.Time
+	// CVEs counts the CVEs looked up: 0 when the snapshot's findings name
+	// none, and the feeds did not matter.
+	CVEs int
 }
 
 // HighEPSS is the EPSS probability from which a CVE counts as likely to be
@@ -104,21 +107,12 @@ func fixText(fs []inventory.Vulnerability) string {
 // the first of each, in id order. Findings without a CVE id (a GHSA, ALAS
 // or scanner id) are left out: no feed lists them.
 func byCVE(v *inventory.Vulnerabilities) []inventory.Vulnerability {
-	if v == nil {
-		return nil
-	}
-	seen := map[string]bool{}
 	var out []inventory.Vulnerability
-	for _, f := range v.Findings {
-		id := strings.ToUpper(strings.TrimSpace(f.CVE))
-		if seen[id] || !feeds.ValidCVE(id) {
-			continue
+	for _, f := range findings(v) {
+		if feeds.ValidCVE(f.CVE) {
+			out = append(out, f)
 		}
-		seen[id] = true
-		f.CVE = id
-		out = append(out, f)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].CVE < out[j].CVE })
 	return out
 }
 

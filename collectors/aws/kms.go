@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/posture-dev/posture/collectors"
 	"github.com/posture-dev/posture/internal/inventory"
@@ -56,24 +55,9 @@ func listKeys(ctx context.Context, s scope, out *collectors.Result, c kmsAPI) er
 	if err != nil {
 		return err
 	}
-	rs := make([]*inventory.Resource, len(keys))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(queueConcurrency)
-	for i, k := range keys {
-		g.Go(func() (err error) {
-			rs[i], err = key(gctx, s, out, c, k, aliases[aws.ToString(k.KeyId)])
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for _, r := range rs {
-		if r != nil {
-			out.Add(*r)
-		}
-	}
-	return nil
+	return readEach(ctx, out, keys, func(ctx context.Context, k kmstypes.KeyListEntry) (*inventory.Resource, error) {
+		return key(ctx, s, out, c, k, aliases[aws.ToString(k.KeyId)])
+	})
 }
 
 // keyAliases reads the region's aliases: the first alias of each key by

@@ -57,12 +57,22 @@ func listQueues(ctx context.Context, s scope, out *collectors.Result, c sqsAPI) 
 		}
 		urls = append(urls, page.QueueUrls...)
 	}
-	rs := make([]*inventory.Resource, len(urls))
+	return readEach(ctx, out, urls, func(ctx context.Context, u string) (*inventory.Resource, error) {
+		return queue(ctx, s, out, c, u)
+	})
+}
+
+// readEach reads one resource per item, at most queueConcurrency at once
+// (SQS queues, KMS keys: a few calls each), and adds them to out in the
+// items' order; a nil resource (gone since it was listed) is skipped. The
+// first fatal error stops the rest.
+func readEach[T any](ctx context.Context, out *collectors.Result, items []T, read func(context.Context, T) (*inventory.Resource, error)) error {
+	rs := make([]*inventory.Resource, len(items))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(queueConcurrency)
-	for i, u := range urls {
+	for i, it := range items {
 		g.Go(func() (err error) {
-			rs[i], err = queue(gctx, s, out, c, u)
+			rs[i], err = read(gctx, it)
 			return err
 		})
 	}

@@ -99,12 +99,18 @@ func loadBalancers(ctx context.Context, s scope, out *collectors.Result) error {
 				continue
 			}
 			r, refs := loadBalancer(s, lb)
-			s.state.mu.Lock()
-			s.state.lbs[strings.ToLower(r.ID)] = refs
-			s.state.mu.Unlock()
-			out.Add(r)
+			s.addLB(out, r, refs)
 		}
 	})
+}
+
+// addLB adds a load balancer or application gateway to out, and keeps
+// the backends its rules name for link to resolve once every table ran.
+func (s scope) addLB(out *collectors.Result, r inventory.Resource, refs *lbRefs) {
+	s.state.mu.Lock()
+	s.state.lbs[strings.ToLower(r.ID)] = refs
+	s.state.mu.Unlock()
+	out.Add(r)
 }
 
 // loadBalancer normalizes one load balancer: its scheme and frontends,
@@ -288,10 +294,7 @@ func applicationGateways(ctx context.Context, s scope, out *collectors.Result) e
 				continue
 			}
 			r, refs := applicationGateway(s, g)
-			s.state.mu.Lock()
-			s.state.lbs[strings.ToLower(r.ID)] = refs
-			s.state.mu.Unlock()
-			out.Add(r)
+			s.addLB(out, r, refs)
 		}
 	})
 }

@@ -171,7 +171,7 @@ func assessSnapshot(ctx context.Context, st *store.Store, snapshotID, modelPath 
 		return nil, fmt.Errorf("score snapshot %s with %s: %w", snap.ID, name, err)
 	}
 	a := &assessed{Snapshot: snap, Model: m, ModelName: name, Result: res}
-	if len(features.CVEs(rs)) > 0 {
+	if opts.Exploitation.CVEs > 0 {
 		a.Feeds = []report.Feed{{Name: "KEV", Date: opts.Exploitation.KEVDate}, {Name: "EPSS", Date: opts.Exploitation.EPSSDate}}
 	}
 	return a, nil

@@ -17,6 +17,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -542,4 +544,32 @@ func (s *Server) awsJSONRequest(w http.ResponseWriter, r *request, service, targ
 	}
 	r.Body = body
 	return !s.injected(w, r, writeErr)
+}
+
+// decodeJSON reads a JSON-protocol request body into in; an empty body
+// leaves in as it is.
+func decodeJSON(body []byte, in any) *apiError {
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, in); err != nil {
+		return errorf(400, "SerializationException", "%v", err)
+	}
+	return nil
+}
+
+// regional returns the items of region, sorted by the key of each.
+func regional[T any](items []T, region string, of func(T) (region, key string)) []T {
+	var out []T
+	for _, it := range items {
+		if r, _ := of(it); r == region {
+			out = append(out, it)
+		}
+	}
+	slices.SortFunc(out, func(a, b T) int {
+		_, ka := of(a)
+		_, kb := of(b)
+		return strings.Compare(ka, kb)
+	})
+	return out
 }

@@ -2,10 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -41,26 +39,8 @@ type GCPInstanceGroup struct {
 // loadGCPLoadBalancing reads dir/loadbalancing/*.json onto the projects
 // they name.
 func loadGCPLoadBalancing(fsys fs.FS, dir string, e *GCPEstate) error {
-	files, err := fs.Glob(fsys, path.Join(dir, "loadbalancing", "*.json"))
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return err
-		}
-		lb := &GCPLoadBalancing{}
-		if err := decodeStrict(b, lb); err != nil {
-			return fmt.Errorf("loadbalancing/%s: %w", path.Base(f), err)
-		}
-		p := e.project(lb.ProjectID)
-		if p == nil {
-			return fmt.Errorf("loadbalancing/%s: project %q has no file under projects/", path.Base(f), lb.ProjectID)
-		}
-		p.LoadBalancing = lb
-	}
-	return nil
+	return loadPerProject(fsys, dir, "loadbalancing", e, func(lb *GCPLoadBalancing) string { return lb.ProjectID },
+		func(p *GCPProject, lb *GCPLoadBalancing) { p.LoadBalancing = lb })
 }
 
 // lbCollections are the Compute collections serveComputeLB answers gets

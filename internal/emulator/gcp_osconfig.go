@@ -23,7 +23,15 @@ type GCPOSConfig struct {
 
 // loadGCPOSConfig reads dir/osconfig/*.json onto the projects they name.
 func loadGCPOSConfig(fsys fs.FS, dir string, e *GCPEstate) error {
-	files, err := fs.Glob(fsys, path.Join(dir, "osconfig", "*.json"))
+	return loadPerProject(fsys, dir, "osconfig", e, func(o *GCPOSConfig) string { return o.ProjectID },
+		func(p *GCPProject, o *GCPOSConfig) { p.OSConfig = o })
+}
+
+// loadPerProject reads dir/sub/*.json, each one T of the project it names,
+// and sets it on that project; a file naming a project with no file under
+// projects/ is an error.
+func loadPerProject[T any](fsys fs.FS, dir, sub string, e *GCPEstate, project func(*T) string, set func(*GCPProject, *T)) error {
+	files, err := fs.Glob(fsys, path.Join(dir, sub, "*.json"))
 	if err != nil {
 		return err
 	}
@@ -32,15 +40,15 @@ func loadGCPOSConfig(fsys fs.FS, dir string, e *GCPEstate) error {
 		if err != nil {
 			return err
 		}
-		o := &GCPOSConfig{}
-		if err := decodeStrict(b, o); err != nil {
-			return fmt.Errorf("osconfig/%s: %w", path.Base(f), err)
+		v := new(T)
+		if err := decodeStrict(b, v); err != nil {
+			return fmt.Errorf("%s/%s: %w", sub, path.Base(f), err)
 		}
-		p := e.project(o.ProjectID)
+		p := e.project(project(v))
 		if p == nil {
-			return fmt.Errorf("osconfig/%s: project %q has no file under projects/", path.Base(f), o.ProjectID)
+			return fmt.Errorf("%s/%s: project %q has no file under projects/", sub, path.Base(f), project(v))
 		}
-		p.OSConfig = o
+		set(p, v)
 	}
 	return nil
 }

@@ -79,19 +79,11 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *request) {
 		Limit      int
 		Marker     string
 	}
-	if len(r.Body) > 0 {
-		if err := json.Unmarshal(r.Body, &in); err != nil {
-			writeAWSJSONError(w, errorf(400, "SerializationException", "%v", err))
-			return
-		}
+	if aerr := decodeJSON(r.Body, &in); aerr != nil {
+		writeAWSJSONError(w, aerr)
+		return
 	}
-	var keys []KMSKey
-	for _, k := range e.AWS.KMS.Keys {
-		if k.Region == r.Region {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b KMSKey) int { return strings.Compare(a.ID, b.ID) })
+	keys := regional(e.AWS.KMS.Keys, r.Region, func(x KMSKey) (string, string) { return x.Region, x.ID })
 	size := s.opts.PageSize
 	if in.Limit > 0 && in.Limit < size {
 		size = in.Limit

@@ -36,11 +36,9 @@ func (s *Server) serveOrganizations(w http.ResponseWriter, r *request) {
 		MaxResults int
 		NextToken  string
 	}
-	if len(r.Body) > 0 {
-		if err := json.Unmarshal(r.Body, &in); err != nil {
-			writeAWSJSONError(w, errorf(400, "SerializationException", "%v", err))
-			return
-		}
+	if aerr := decodeJSON(r.Body, &in); aerr != nil {
+		writeAWSJSONError(w, aerr)
+		return
 	}
 	size := s.opts.PageSize
 	if in.MaxResults > 0 && in.MaxResults < size {

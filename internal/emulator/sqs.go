@@ -59,19 +59,11 @@ func (s *Server) serveSQS(w http.ResponseWriter, r *request) {
 		MaxResults     int
 		NextToken      string
 	}
-	if len(r.Body) > 0 {
-		if err := json.Unmarshal(r.Body, &in); err != nil {
-			writeSQSError(w, errorf(400, "SerializationException", "%v", err))
-			return
-		}
+	if aerr := decodeJSON(r.Body, &in); aerr != nil {
+		writeSQSError(w, aerr)
+		return
 	}
-	var queues []SQSQueue
-	for _, q := range e.AWS.SQS.Queues {
-		if q.Region == r.Region {
-			queues = append(queues, q)
-		}
-	}
-	slices.SortFunc(queues, func(a, b SQSQueue) int { return strings.Compare(a.Name, b.Name) })
+	queues := regional(e.AWS.SQS.Queues, r.Region, func(x SQSQueue) (string, string) { return x.Region, x.Name })
 	byURL := func() (SQSQueue, bool) {
 		i := slices.IndexFunc(queues, func(q SQSQueue) bool { return q.url(e) == in.QueueUrl })
 		if i < 0 {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -75,19 +74,11 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *request) {
 		Filters                       json.RawMessage
 		InstanceInformationFilterList json.RawMessage
 	}
-	if len(r.Body) > 0 {
-		if err := json.Unmarshal(r.Body, &in); err != nil {
-			writeAWSJSONError(w, errorf(400, "SerializationException", "%v", err))
-			return
-		}
+	if aerr := decodeJSON(r.Body, &in); aerr != nil {
+		writeAWSJSONError(w, aerr)
+		return
 	}
-	var insts []SSMInstance
-	for _, i := range e.AWS.SSM.Instances {
-		if i.Region == r.Region {
-			insts = append(insts, i)
-		}
-	}
-	slices.SortFunc(insts, func(a, b SSMInstance) int { return strings.Compare(a.InstanceID, b.InstanceID) })
+	insts := regional(e.AWS.SSM.Instances, r.Region, func(x SSMInstance) (string, string) { return x.Region, x.InstanceID })
 	invalid := func(format string, args ...any) {
 		writeAWSJSONError(w, errorf(400, "ValidationException", format, args...))
 	}
